@@ -1,0 +1,145 @@
+"""Run-time settings, read from environment variables.
+
+=====================  =========================================================================
+Variable               Meaning
+=====================  =========================================================================
+``CNNBOOK_PROFILE``    ``full`` (default) or ``quick``. ``full`` trains on all the data the source
+                       holds with the post's epochs; ``quick`` trains on small, per-class balanced
+                       subsets for a few epochs, so the whole test suite fits a 2-core CI machine.
+``CNNBOOK_DATA_DIR``   A **read-only** folder holding datasets in their canonical file layout
+                       (``mnist/*.gz``, ``fashion-mnist/*.gz``, ``cifar-10-batches-py/``). It is
+                       searched first, never written to and never re-fetched.
+``CNNBOOK_CACHE_DIR``  Where downloads go. Default: the OS cache folder for ``cnnbook``
+                       (for example ``~/.cache/cnnbook`` on Linux).
+``CNNBOOK_OFFLINE``    ``1`` (or ``true``/``yes``): never touch the network.
+``CNNBOOK_PROGRESS``   ``1`` forces progress bars on, ``0`` off; unset: see :mod:`cnnbook.progress`.
+=====================  =========================================================================
+
+Everything here is read at call time, not at import time, so a notebook or a test may change the
+environment and call again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
+
+PROFILE_VAR = "CNNBOOK_PROFILE"
+DATA_DIR_VAR = "CNNBOOK_DATA_DIR"
+CACHE_DIR_VAR = "CNNBOOK_CACHE_DIR"
+OFFLINE_VAR = "CNNBOOK_OFFLINE"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much work a chapter does.
+
+    Attributes:
+        name: ``"quick"`` or ``"full"``.
+        train_limit: at most this many training images, balanced per class; ``None`` means all
+            that the data source holds.
+        test_limit: the same for the test set. Both profiles evaluate on the full test set
+            by default, so accuracies are comparable.
+        max_epochs: an upper bound on epochs; ``None`` means the post's epochs.
+    """
+
+    name: Literal["quick", "full"]
+    train_limit: int | None
+    test_limit: int | None
+    max_epochs: int | None
+
+    @property
+    def quick(self) -> bool:
+        return self.name == "quick"
+
+    def pick(self, *, quick: T, full: T) -> T:
+        """Return ``quick`` in the quick profile and ``full`` otherwise.
+
+        Chapters use it for every size that depends on the profile, so the two settings
+        stand side by side in the notebook: ``epochs = PROFILE.pick(quick=2, full=10)``.
+        """
+        return quick if self.quick else full
+
+    def describe(self) -> str:
+        """One line for a chapter's header, e.g. ``profile: quick (train <= 2,000 ...)``."""
+        if not self.quick:
+            return "profile: full (all the training data the source holds, the post's epochs)"
+        parts = []
+        if self.train_limit is not None:
+            parts.append(f"train <= {self.train_limit:,} images, balanced per class")
+        if self.test_limit is not None:
+            parts.append(f"test <= {self.test_limit:,} images")
+        if self.max_epochs is not None:
+            parts.append(f"<= {self.max_epochs} epochs")
+        return f"profile: quick ({', '.join(parts)}); set {PROFILE_VAR}=full for the real thing"
+
+
+PROFILES: dict[str, Profile] = {
+    "full": Profile("full", train_limit=None, test_limit=None, max_epochs=None),
+    "quick": Profile("quick", train_limit=2000, test_limit=None, max_epochs=3),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The active profile: ``name`` if given, else ``$CNNBOOK_PROFILE``, else ``full``.
+
+    Raises:
+        ValueError: for an unknown profile name, listing the valid ones.
+    """
+    raw = name if name is not None else os.environ.get(PROFILE_VAR, "full")
+    key = raw.strip().lower() or "full"
+    try:
+        return PROFILES[key]
+    except KeyError:
+        valid = ", ".join(sorted(PROFILES))
+        raise ValueError(f"{PROFILE_VAR}={raw!r} is not a profile; use one of: {valid}") from None
+
+
+def _flag(var: str) -> bool:
+    raw = os.environ.get(var, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{var}={raw!r} is not a boolean; use 1 or 0")
+
+
+def offline() -> bool:
+    """True when ``CNNBOOK_OFFLINE`` is set to 1/true/yes: the package must not touch the network."""
+    return _flag(OFFLINE_VAR)
+
+
+def data_dir() -> Path | None:
+    """The read-only offline dataset folder from ``CNNBOOK_DATA_DIR``, or ``None`` when unset.
+
+    Raises:
+        NotADirectoryError: when the variable names something that is not a folder, so that a
+            typo is reported instead of silently falling back to a download.
+    """
+    raw = os.environ.get(DATA_DIR_VAR, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise NotADirectoryError(f"{DATA_DIR_VAR}={raw!r} is not a folder")
+    return path
+
+
+def cache_dir() -> Path:
+    """Where downloads go: ``CNNBOOK_CACHE_DIR`` if set, else the OS cache folder for cnnbook.
+
+    The folder is not created here; the downloader creates it when it first writes.
+    """
+    raw = os.environ.get(CACHE_DIR_VAR, "").strip()
+    if raw:
+        return Path(raw).expanduser().resolve()
+    import pooch  # light; imported here so `import cnnbook` stays minimal
+
+    return Path(pooch.os_cache("cnnbook"))
