@@ -1,0 +1,73 @@
+"""The post's CNNs in torch: parameter counts, computed flatten sizes, logits, NCHW."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs the torch extra")
+
+from cnnbook.torch_models import (  # noqa: E402
+    PostKerasNet,
+    PostPyTorchNet,
+    PostTensorFlowNet,
+    conv_output_size,
+    count_parameters,
+)
+
+
+@pytest.mark.parametrize("cls, expected", [
+    (PostTensorFlowNet, 54_410), (PostKerasNet, 225_034), (PostPyTorchNet, 315_722)])
+def test_parameter_counts_match_the_post(cls, expected):
+    model = cls()
+    assert count_parameters(model) == expected
+    assert sum(p.numel() for p in model.parameters()) == expected
+
+
+def test_flatten_size_is_the_posts_64_6_6_at_32x32():
+    assert PostPyTorchNet().flat_features == 64 * 6 * 6
+
+
+@pytest.mark.parametrize("size", [28, 36, 64])
+def test_flatten_size_adapts_to_the_input_size(size):
+    model = PostPyTorchNet(input_size=size)
+    side = size
+    for _ in range(2):  # conv 3x3 valid, then pool 2x2
+        side = conv_output_size(conv_output_size(side, 3), 2, stride=2)
+    assert model.flat_features == 64 * side * side
+    model.eval()
+    assert model(torch.zeros(2, 3, size, size)).shape == (2, 10)
+
+
+def test_grayscale_variant_of_the_pytorch_net():
+    model = PostPyTorchNet(in_channels=1, input_size=28, num_classes=7).eval()
+    assert model(torch.rand(4, 1, 28, 28)).shape == (4, 7)
+
+
+@pytest.mark.parametrize("cls, shape", [
+    (PostTensorFlowNet, (5, 1, 28, 28)), (PostKerasNet, (5, 1, 28, 28)),
+    (PostPyTorchNet, (5, 3, 32, 32))])
+def test_forward_returns_logits_not_probabilities(cls, shape):
+    torch.manual_seed(0)
+    model = cls().eval()
+    logits = model(torch.rand(shape) * 50)
+    assert logits.shape == (shape[0], 10)
+    # Softmax outputs would lie in [0, 1] and sum to 1; logits do not.
+    assert not torch.allclose(logits.sum(dim=1), torch.ones(shape[0]))
+    assert (logits < 0).any()
+
+
+def test_dropout_is_on_in_train_mode_and_off_in_eval_mode():
+    torch.manual_seed(0)
+    model = PostPyTorchNet()
+    x = torch.rand(3, 3, 32, 32)
+    model.eval()
+    assert torch.equal(model(x), model(x))
+    model.train()
+    assert not torch.equal(model(x), model(x))
+
+
+def test_too_small_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="too small"):
+        conv_output_size(2, 3)
+    with pytest.raises(ValueError, match="too small"):
+        PostPyTorchNet(input_size=8)
