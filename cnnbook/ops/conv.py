@@ -1,0 +1,176 @@
+"""2-D convolution in NumPy: a vectorised version, a teaching loop, and the backward pass.
+
+Layouts follow PyTorch: inputs are NCHW ``(N, C_in, H, W)`` and weights are OIHW
+``(C_out, C_in, kH, kW)``. Like every deep-learning framework, "convolution" here is a
+*cross-correlation*: the kernel is not flipped.
+
+The vectorised version is im2col without copying:
+:func:`numpy.lib.stride_tricks.sliding_window_view` gives a read-only view with one ``(kH, kW)``
+window per output position, and a single :func:`numpy.tensordot` multiplies every window with
+every kernel.
+
+Padding is an int, a pair ``(pH, pW)``, ``"valid"`` (no padding) or ``"same"``. ``"same"`` follows
+TensorFlow's rule, also for strides above 1: the output has ``ceil(H / stride)`` rows and the odd
+padding pixel goes to the bottom / right. (PyTorch refuses ``padding="same"`` with a stride
+above 1.)
+
+References: Dumoulin & Visin, "A guide to convolution arithmetic for deep learning" (2016);
+CS231n notes on convolutional networks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from cnnbook.ops._args import IntPair, Padding, check_ndim, positive_pair, resolve_padding
+
+__all__ = ["conv2d", "conv2d_loop", "conv2d_backward"]
+
+
+def _prepare(
+    x: np.ndarray, w: np.ndarray, stride: IntPair, padding: Padding, dilation: IntPair
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
+    """Validate the arguments; return the zero-padded input, stride, dilation and the padding."""
+    x, w = np.asarray(x), np.asarray(w)
+    check_ndim(x, 4, "x", "NCHW (N, C_in, H, W)")
+    check_ndim(w, 4, "w", "OIHW (C_out, C_in, kH, kW)")
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(f"x has {x.shape[1]} channels but w expects {w.shape[1]} (w is OIHW)")
+    s = positive_pair(stride, "stride")
+    d = positive_pair(dilation, "dilation")
+    pads = resolve_padding(padding, x.shape[2:], w.shape[2:], s, d)
+    xp = np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]))  # (N, C_in, H + pads, W + pads)
+    reach = ((w.shape[2] - 1) * d[0] + 1, (w.shape[3] - 1) * d[1] + 1)  # dilated kernel extent
+    if xp.shape[2] < reach[0] or xp.shape[3] < reach[1]:
+        raise ValueError(
+            f"the dilated kernel ({reach[0]}x{reach[1]}) is larger than the padded input "
+            f"({xp.shape[2]}x{xp.shape[3]})"
+        )
+    return xp, s, d, pads
+
+
+def _windows(
+    xp: np.ndarray, kernel: tuple[int, int], s: tuple[int, int], d: tuple[int, int]
+) -> np.ndarray:
+    """View of every (dilated, strided) window: ``(N, C, H_out, W_out, kH, kW)``, no copy."""
+    reach = ((kernel[0] - 1) * d[0] + 1, (kernel[1] - 1) * d[1] + 1)
+    win = sliding_window_view(xp, reach, axis=(2, 3))  # (N, C, Hp - rH + 1, Wp - rW + 1, rH, rW)
+    return win[:, :, :: s[0], :: s[1], :: d[0], :: d[1]]  # (N, C, H_out, W_out, kH, kW)
+
+
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> np.ndarray:
+    """Vectorised 2-D cross-correlation, the version the book uses.
+
+    Args:
+        x: input, NCHW ``(N, C_in, H, W)``.
+        w: weights, OIHW ``(C_out, C_in, kH, kW)``.
+        b: optional bias ``(C_out,)``.
+        stride, dilation: int or pair ``(sH, sW)``.
+        padding: int, pair, ``"valid"`` or ``"same"`` (TensorFlow's rule).
+
+    Returns:
+        ``(N, C_out, H_out, W_out)`` with ``H_out = floor((H + pads - dH*(kH-1) - 1) / sH) + 1``.
+    """
+    xp, s, d, _ = _prepare(x, w, stride, padding, dilation)
+    w = np.asarray(w)
+    win = _windows(xp, w.shape[2:], s, d)  # (N, C_in, H_out, W_out, kH, kW)
+    out = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H_out, W_out, C_out)
+    out = out.transpose(0, 3, 1, 2)  # (N, C_out, H_out, W_out)
+    if b is not None:
+        b = np.asarray(b)
+        if b.shape != (w.shape[0],):
+            raise ValueError(f"b must have shape ({w.shape[0]},), got {b.shape}")
+        out = out + b[:, None, None]
+    return np.ascontiguousarray(out)
+
+
+def conv2d_loop(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> np.ndarray:
+    """The same result as :func:`conv2d`, written as plain loops for reading (slow).
+
+    For every image ``n``, output channel ``o`` and output position ``(i, j)``, multiply the
+    window of the padded input that starts at ``(i * sH, j * sW)`` (taking every ``dH``-th row and
+    ``dW``-th column) with the kernel ``w[o]`` element by element and add everything up.
+    """
+    xp, (sh, sw), (dh, dw), _ = _prepare(x, w, stride, padding, dilation)
+    w = np.asarray(w)
+    n_images, _, hp, wp = xp.shape
+    c_out, _, kh, kw = w.shape
+    h_out = (hp - (kh - 1) * dh - 1) // sh + 1
+    w_out = (wp - (kw - 1) * dw - 1) // sw + 1
+    out = np.zeros((n_images, c_out, h_out, w_out), dtype=np.result_type(xp, w))
+    for n in range(n_images):
+        for o in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    top, left = i * sh, j * sw
+                    window = xp[
+                        n,
+                        :,
+                        top : top + (kh - 1) * dh + 1 : dh,
+                        left : left + (kw - 1) * dw + 1 : dw,
+                    ]
+                    out[n, o, i, j] = np.sum(window * w[o])  # (C_in, kH, kW) summed to a number
+                    if b is not None:
+                        out[n, o, i, j] += b[o]
+    return out
+
+
+def conv2d_backward(
+    dout: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    *,
+    stride: IntPair = 1,
+    padding: Padding = 0,
+    dilation: IntPair = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of :func:`conv2d` given the upstream gradient ``dout``.
+
+    Args:
+        dout: gradient of the loss w.r.t. the output, ``(N, C_out, H_out, W_out)``.
+        x, w, stride, padding, dilation: the forward pass's arguments.
+
+    Returns:
+        ``(dx, dw, db)`` with the shapes of ``x`` ``(N, C_in, H, W)``, of ``w``
+        ``(C_out, C_in, kH, kW)`` and of the bias ``(C_out,)``.
+    """
+    x = np.asarray(x)
+    xp, s, d, pads = _prepare(x, w, stride, padding, dilation)
+    w = np.asarray(w)
+    kh, kw = w.shape[2:]
+    win = _windows(xp, (kh, kw), s, d)  # (N, C_in, H_out, W_out, kH, kW)
+    dout = np.asarray(dout)
+    expected = (x.shape[0], w.shape[0], win.shape[2], win.shape[3])
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the output's shape {expected}, got {dout.shape}")
+    db = dout.sum(axis=(0, 2, 3))  # (C_out,)
+    dw = np.tensordot(dout, win, axes=([0, 2, 3], [0, 2, 3]))  # (C_out, C_in, kH, kW)
+    dcols = np.tensordot(dout, w, axes=([1], [0]))  # (N, H_out, W_out, C_in, kH, kW)
+    dcols = dcols.transpose(0, 3, 1, 2, 4, 5)  # (N, C_in, H_out, W_out, kH, kW)
+    dxp = np.zeros(xp.shape, dtype=dcols.dtype)  # (N, C_in, Hp, Wp)
+    h_out, w_out = win.shape[2:4]
+    for i in range(kh):  # scatter each kernel tap back to the input rows / columns it read
+        for j in range(kw):
+            rows = slice(i * d[0], i * d[0] + (h_out - 1) * s[0] + 1, s[0])
+            cols = slice(j * d[1], j * d[1] + (w_out - 1) * s[1] + 1, s[1])
+            dxp[:, :, rows, cols] += dcols[:, :, :, :, i, j]
+    (top, bottom), (left, right) = pads
+    dx = dxp[:, :, top : dxp.shape[2] - bottom, left : dxp.shape[3] - right]  # (N, C_in, H, W)
+    return np.ascontiguousarray(dx), dw, db

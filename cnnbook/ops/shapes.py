@@ -1,0 +1,295 @@
+"""Shape arithmetic for CNNs: output sizes, layer specs, parameter counts and receptive fields.
+
+Layers are described by small frozen dataclasses (pure data, no framework), so the book can work
+out a model's shapes and parameter count before building it in Keras or PyTorch. Shapes are
+channels-first ``(C, H, W)``, as in PyTorch; a Keras summary shows the same numbers as
+``(H, W, C)``.
+
+Receptive fields use the classic recurrence (Dumoulin & Visin 2016; Araujo et al., "Computing
+receptive fields of convolutional neural networks", Distill 2019), per layer with kernel ``k``,
+stride ``s``, padding ``p`` and dilation ``d``:
+
+    r_out = r_in + (k - 1) * d * j_in        (receptive field size, in input pixels)
+    j_out = j_in * s                          (jump: input pixels between neighbouring outputs)
+    start_out = start_in + ((k - 1) * d / 2 - p) * j_in   (input coordinate of output 0's centre)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from cnnbook.ops._args import IntPair, Padding, pair, positive_pair, same_padding
+
+__all__ = [
+    "conv_output_size",
+    "Conv2dSpec",
+    "Pool2dSpec",
+    "FlattenSpec",
+    "DenseSpec",
+    "DropoutSpec",
+    "ActivationSpec",
+    "LayerSpec",
+    "output_shapes",
+    "count_params",
+    "param_table",
+    "format_param_table",
+    "ReceptiveField",
+    "receptive_field",
+]
+
+
+def conv_output_size(
+    size: int, kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1
+) -> int:
+    """Output length along one axis: ``floor((size + 2p - d(k - 1) - 1) / s) + 1``.
+
+    ``padding="valid"`` means ``p = 0``; ``padding="same"`` gives ``ceil(size / stride)``
+    (TensorFlow's rule). Raises ``ValueError`` when the (dilated) kernel does not fit.
+    """
+    if isinstance(padding, str):
+        if padding.lower() == "same":
+            before, after = same_padding(size, kernel_size, stride, dilation)
+            total = before + after
+        elif padding.lower() == "valid":
+            total = 0
+        else:
+            raise ValueError(f"padding must be an int, 'valid' or 'same', got {padding!r}")
+    else:
+        total = 2 * padding
+    out = (size + total - dilation * (kernel_size - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError(
+            f"kernel {kernel_size} (dilation {dilation}) does not fit size {size} "
+            f"with padding {padding!r}"
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Conv2dSpec:
+    """A 2-D convolution: ``(C_in, H, W) -> (C_out, H_out, W_out)``, weights OIHW plus a bias."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: IntPair
+    stride: IntPair = 1
+    padding: Padding = 0
+    dilation: IntPair = 1
+    bias: bool = field(default=True, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Pool2dSpec:
+    """Max (or average) pooling; ``stride`` defaults to ``kernel_size``. No parameters."""
+
+    kernel_size: IntPair
+    stride: IntPair | None = None
+    padding: IntPair = 0
+    mode: str = field(default="max", kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class FlattenSpec:
+    """``(C, H, W) -> (C * H * W,)`` (PyTorch order; Keras flattens ``(H, W, C)``, same size)."""
+
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class DenseSpec:
+    """A fully connected layer; ``in_features=None`` means "whatever the previous layer gives"."""
+
+    in_features: int | None = None
+    out_features: int = 0
+    bias: bool = field(default=True, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.out_features < 1:
+            raise ValueError(f"DenseSpec needs out_features >= 1, got {self.out_features}")
+
+
+@dataclass(frozen=True)
+class DropoutSpec:
+    """Dropout with drop probability ``p``; shape unchanged, no parameters."""
+
+    p: float
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """An element-wise activation such as ``"relu"`` or ``"softmax"``; shape unchanged."""
+
+    name: str
+    label: str | None = field(default=None, kw_only=True)
+
+
+LayerSpec = Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
+Shape = tuple[int, ...]
+
+
+def _spatial(shape: Shape, layer: LayerSpec, index: int) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise ValueError(
+            f"layer {index} ({type(layer).__name__}) needs a (C, H, W) input, got {shape}"
+        )
+    return shape  # type: ignore[return-value]
+
+
+def _layer_output(layer: LayerSpec, shape: Shape, index: int) -> tuple[Shape, int]:
+    """``(output shape, parameter count)`` of one layer given its input shape."""
+    if isinstance(layer, Conv2dSpec):
+        c, h, w = _spatial(shape, layer, index)
+        if c != layer.in_channels:
+            raise ValueError(
+                f"layer {index} (Conv2dSpec) expects {layer.in_channels} channels, got {c}"
+            )
+        k, s, d = (
+            positive_pair(v, n)
+            for v, n in (
+                (layer.kernel_size, "kernel_size"),
+                (layer.stride, "stride"),
+                (layer.dilation, "dilation"),
+            )
+        )
+        p = layer.padding if isinstance(layer.padding, str) else pair(layer.padding, "padding")
+        ph, pw = (p, p) if isinstance(p, str) else p
+        out = (
+            layer.out_channels,
+            conv_output_size(h, k[0], s[0], ph, d[0]),
+            conv_output_size(w, k[1], s[1], pw, d[1]),
+        )
+        params = layer.out_channels * c * k[0] * k[1] + (layer.out_channels if layer.bias else 0)
+        return out, params
+    if isinstance(layer, Pool2dSpec):
+        c, h, w = _spatial(shape, layer, index)
+        k = positive_pair(layer.kernel_size, "kernel_size")
+        s = k if layer.stride is None else positive_pair(layer.stride, "stride")
+        p = pair(layer.padding, "padding")
+        return (c, conv_output_size(h, k[0], s[0], p[0]), conv_output_size(w, k[1], s[1], p[1])), 0
+    if isinstance(layer, FlattenSpec):
+        return (math.prod(shape),), 0
+    if isinstance(layer, DenseSpec):
+        if len(shape) != 1:
+            raise ValueError(
+                f"layer {index} (DenseSpec) needs a flat input, got {shape}: add a FlattenSpec"
+            )
+        if layer.in_features is not None and layer.in_features != shape[0]:
+            raise ValueError(
+                f"layer {index} (DenseSpec) expects {layer.in_features} features, got {shape[0]}"
+            )
+        params = shape[0] * layer.out_features + (layer.out_features if layer.bias else 0)
+        return (layer.out_features,), params
+    if isinstance(layer, (DropoutSpec, ActivationSpec)):
+        return shape, 0
+    raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
+
+
+def output_shapes(layers: list[LayerSpec], input_shape_chw: Shape) -> list[Shape]:
+    """Output shape of every layer, ``(C, H, W)`` or ``(features,)``, for a ``(C, H, W)`` input."""
+    shape, shapes = tuple(input_shape_chw), []
+    for index, layer in enumerate(layers):
+        shape, _ = _layer_output(layer, shape, index)
+        shapes.append(shape)
+    return shapes
+
+
+def param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> list[tuple[str, Shape, int]]:
+    """One row per layer: ``(name, output shape, trainable parameters)``.
+
+    The name is the layer's ``label`` or its kind plus a number, e.g. ``"conv2d_1"``.
+    """
+    shape, rows = tuple(input_shape_chw), []
+    for index, (name, layer) in enumerate(zip(_names(layers), layers, strict=True)):
+        shape, params = _layer_output(layer, shape, index)
+        rows.append((name, shape, params))
+    return rows
+
+
+def count_params(layers: list[LayerSpec], input_shape_chw: Shape) -> int:
+    """Total number of trainable parameters (weights and biases)."""
+    return sum(params for _, _, params in param_table(layers, input_shape_chw))
+
+
+def format_param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> str:
+    """:func:`param_table` as aligned text with an input and a total line, like a model summary."""
+    rows = [("input", tuple(input_shape_chw), 0), *param_table(layers, input_shape_chw)]
+    lines = [f"{'layer':<14}{'output shape (C, H, W)':<26}{'params':>10}"]
+    lines += [f"{name:<14}{str(shape):<26}{params:>10,}" for name, shape, params in rows]
+    lines.append(f"{'total':<40}{sum(r[2] for r in rows):>10,}")
+    return "\n".join(lines)
+
+
+class ReceptiveField(NamedTuple):
+    """Receptive field after one layer, along one spatial axis, in input pixels."""
+
+    name: str
+    size: int  # r: how many input pixels one output sees
+    jump: int  # j: input pixels between neighbouring outputs (the effective stride)
+    start: float  # input coordinate of the centre of output 0's field (may be negative: padding)
+
+
+def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[ReceptiveField]:
+    """Receptive field size, jump and start after each spatial layer, for one axis (0 = H, 1 = W).
+
+    Layers are read until the first :class:`FlattenSpec` or :class:`DenseSpec` (after which every
+    unit sees the whole input). Dropout and activations keep the field unchanged. ``"same"`` padding
+    is not allowed here because its amount depends on the input size.
+    """
+    if axis not in (0, 1):
+        raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis}")
+    size, jump, start = 1, 1, 0.0
+    fields = []
+    for index, (name, layer) in enumerate(zip(_names(layers), layers, strict=True)):
+        if isinstance(layer, (FlattenSpec, DenseSpec)):
+            break
+        if isinstance(layer, (Conv2dSpec, Pool2dSpec)):
+            k = positive_pair(layer.kernel_size, "kernel_size")[axis]
+            if isinstance(layer, Conv2dSpec):
+                s = positive_pair(layer.stride, "stride")[axis]
+                d = positive_pair(layer.dilation, "dilation")[axis]
+            else:
+                s = k if layer.stride is None else positive_pair(layer.stride, "stride")[axis]
+                d = 1
+            if isinstance(layer.padding, str):
+                if layer.padding.lower() != "valid":
+                    raise ValueError(
+                        f"layer {index}: receptive_field needs numeric padding, not 'same'"
+                    )
+                p = 0
+            else:
+                p = pair(layer.padding, "padding")[axis]
+            start += ((k - 1) * d / 2 - p) * jump
+            size += (k - 1) * d * jump
+            jump *= s
+        elif not isinstance(layer, (DropoutSpec, ActivationSpec)):
+            raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
+        fields.append(ReceptiveField(name, size, jump, start))
+    return fields
+
+
+def _names(layers: list[LayerSpec]) -> list[str]:
+    """Layer names as in :func:`param_table`, without needing an input shape."""
+    seen: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        kind = _KINDS.get(type(layer), "layer")
+        if isinstance(layer, Pool2dSpec):
+            kind = f"{layer.mode}_pool2d"
+        seen[kind] = seen.get(kind, 0) + 1
+        names.append(getattr(layer, "label", None) or f"{kind}_{seen[kind]}")
+    return names
+
+
+_KINDS = {
+    Conv2dSpec: "conv2d",
+    FlattenSpec: "flatten",
+    DenseSpec: "dense",
+    DropoutSpec: "dropout",
+    ActivationSpec: "activation",
+}

@@ -1,0 +1,144 @@
+"""cnnbook.ops against TensorFlow in float32: conv2d (NHWC / HWIO layout conversion included),
+padding="same" with strides, gradients where TF's CPU kernels have them, and Keras's
+probability cross-entropy."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, target
+from hypothesis import strategies as st
+
+from cnnbook.ops import conv2d, conv2d_backward, cross_entropy, softmax
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+tf = pytest.importorskip("tensorflow", reason="TensorFlow is a reference for the NumPy ops")
+
+TOL32 = 1e-5
+
+
+def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    return float(np.abs(ours.astype(np.float64) - ref).max() / max(np.abs(ref).max(), 1e-30))
+
+
+def nchw_to_nhwc(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
+
+
+def nhwc_to_nchw(x: np.ndarray) -> np.ndarray:
+    return x.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
+
+
+def oihw_to_hwio(w: np.ndarray) -> np.ndarray:
+    return w.transpose(2, 3, 1, 0)  # (C_out, C_in, kH, kW) -> (kH, kW, C_in, C_out)
+
+
+def hwio_to_oihw(w: np.ndarray) -> np.ndarray:
+    return w.transpose(3, 2, 0, 1)  # (kH, kW, C_in, C_out) -> (C_out, C_in, kH, kW)
+
+
+def test_layout_conversions_round_trip_and_agree_on_elements():
+    x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)  # NCHW
+    assert np.array_equal(nhwc_to_nchw(nchw_to_nhwc(x)), x)
+    assert nchw_to_nhwc(x)[1, 2, 3, 0] == x[1, 0, 2, 3]  # same pixel, same channel
+    w = np.arange(4 * 3 * 2 * 5).reshape(4, 3, 2, 5)  # OIHW
+    assert np.array_equal(hwio_to_oihw(oihw_to_hwio(w)), w)
+    assert oihw_to_hwio(w)[1, 4, 2, 3] == w[3, 2, 1, 4]
+
+
+@st.composite
+def tf_cases(draw):
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    # Half the cases undilated: only those have TF gradients to compare with.
+    dh, dw = draw(st.one_of(st.just((1, 1)), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = draw(
+        st.one_of(
+            st.sampled_from(["valid", "same"]), st.tuples(st.integers(0, 2), st.integers(0, 2))
+        )
+    )
+    reach_h, reach_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    h, w = draw(st.integers(reach_h, reach_h + 7)), draw(st.integers(reach_w, reach_w + 7))
+    n, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    return dict(
+        x=(n, c_in, h, w),
+        w=(c_out, c_in, kh, kw),
+        stride=(sh, sw),
+        padding=padding,
+        dilation=(dh, dw),
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
+def tf_padding(padding):
+    if isinstance(padding, str):
+        return padding.upper()
+    ph, pw = padding
+    return [[0, 0], [ph, ph], [pw, pw], [0, 0]]  # explicit NHWC padding
+
+
+@settings(max_examples=40, deadline=None)
+@given(tf_cases())
+def test_conv2d_matches_tf_nn_conv2d_float32(case):
+    rng = np.random.default_rng(case["seed"])
+    x = rng.standard_normal(case["x"]).astype(np.float32)  # NCHW
+    w = rng.standard_normal(case["w"]).astype(np.float32)  # OIHW
+    kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
+    out = conv2d(x, w, **kwargs)  # (N, C_out, H_out, W_out)
+    assert out.dtype == np.float32
+
+    xt, wt = tf.constant(nchw_to_nhwc(x)), tf.constant(oihw_to_hwio(w))
+    with tf.GradientTape() as tape:
+        tape.watch([xt, wt])
+        ref = tf.nn.conv2d(
+            xt,
+            wt,
+            strides=case["stride"],
+            padding=tf_padding(case["padding"]),
+            dilations=case["dilation"],
+        )  # (N, H_out, W_out, C_out)
+    err = rel_err(out, nhwc_to_nchw(ref.numpy()))
+    target(err, label="conv2d forward float32 vs TF")
+    assert err <= TOL32
+
+    if case["dilation"] != (1, 1):
+        return  # TF's CPU kernels have no gradient for dilated convolutions
+    dout = rng.standard_normal(out.shape).astype(np.float32)
+    gx, gw = tape.gradient(ref, [xt, wt], output_gradients=tf.constant(nchw_to_nhwc(dout)))
+    dx, dw, _ = conv2d_backward(dout, x, w, **kwargs)
+    for name, ours, theirs in (
+        ("dx", dx, nhwc_to_nchw(gx.numpy())),
+        ("dw", dw, hwio_to_oihw(gw.numpy())),
+    ):
+        err = rel_err(ours, theirs)
+        target(err, label=f"conv2d {name} float32 vs TF")
+        assert err <= TOL32, name
+
+
+@pytest.mark.parametrize("size", [5, 6, 7, 28])
+@pytest.mark.parametrize("stride", [2, 3])
+@pytest.mark.parametrize("kernel", [2, 3, 4])
+def test_same_padding_with_stride_matches_tf(size, stride, kernel):
+    rng = np.random.default_rng(size * 100 + stride * 10 + kernel)
+    x = rng.standard_normal((1, 2, size, size + 1)).astype(np.float32)
+    w = rng.standard_normal((3, 2, kernel, kernel)).astype(np.float32)
+    out = conv2d(x, w, stride=stride, padding="same")
+    assert out.shape[2:] == (-(-size // stride), -(-(size + 1) // stride))  # ceil(H / s)
+    ref = tf.nn.conv2d(nchw_to_nhwc(x), oihw_to_hwio(w), strides=stride, padding="SAME")
+    assert rel_err(out, nhwc_to_nchw(ref.numpy())) <= TOL32
+
+
+def test_cross_entropy_from_probabilities_matches_keras():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    probs = softmax(rng.standard_normal((6, 5)) * 3).astype(np.float32)
+    probs[0] = [1.0, 0.0, 0.0, 0.0, 0.0]  # a confident wrong answer: Keras clips at 1e-7
+    labels = np.array([2, 1, 0, 4, 3, 3])
+    onehot = np.eye(5, dtype=np.float32)[labels]
+    ref = keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(onehot, probs)).mean()
+    ours = cross_entropy(probs, labels, from_logits=False)
+    assert abs(ours - ref) / abs(ref) <= TOL32
+    assert ours == pytest.approx(cross_entropy(probs, onehot, from_logits=False))
