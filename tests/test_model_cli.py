@@ -1,0 +1,66 @@
+"""``python -m cnnbook models`` and the MODELS registry; run report helpers."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from cnnbook import model_cli, report
+from cnnbook.config import get_profile
+
+
+def run_models(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    model_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["models", *argv])
+    return args.func(args)
+
+
+def test_importing_the_cli_module_imports_no_framework():
+    code = ("import sys, cnnbook.model_cli, cnnbook.report, cnnbook.plots.training; "
+            "print([m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_registry_is_pure_data_with_the_posts_counts():
+    counts = {spec.name: spec.params for spec in model_cli.MODELS}
+    assert counts["post_tensorflow"] == counts["PostTensorFlowNet"] == 54_410
+    assert counts["post_keras"] == counts["PostKerasNet"] == 225_034
+    assert counts["post_pytorch"] == counts["PostPyTorchNet"] == 315_722
+
+
+def test_models_command_prints_the_three_counts(capsys):
+    pytest.importorskip("torch", reason="needs the torch extra")
+    assert run_models("--framework", "torch") == 0
+    out = capsys.readouterr().out
+    for count in ("54,410", "225,034", "315,722"):
+        assert count in out
+    assert "unavailable" not in out and "EXPECTED" not in out
+
+
+def test_missing_framework_is_reported_with_its_extra():
+    # A child process where `import torch` fails, as on a machine without the extra.
+    code = ("import sys; sys.modules['torch'] = None; "
+            "from cnnbook.cli import main; sys.exit(main(['models', '--framework', 'torch']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.strip().splitlines()[1:]
+    assert len(rows) == 3
+    assert all("unavailable" in row and "cnnbook[torch]" in row for row in rows)
+
+
+def test_run_header_and_reproducibility_card(capsys):
+    profile = get_profile("quick")
+    report.run_header(profile, "mnist: 10 train / 10 test", "cpu")
+    card = report.reproducibility_card(0, "cpu", profile, "mnist: 10 train / 10 test", 1.25,
+                                       {"test accuracy": 0.91234, "epochs": 3})
+    out = capsys.readouterr().out
+    assert out.splitlines()[:3] == [profile.describe(), "data: mnist: 10 train / 10 test",
+                                    "device: cpu"]
+    assert "test accuracy: 0.9123" in card and "epochs: 3" in card
+    assert "wall time: 1.2 s" in card or "wall time: 1.3 s" in card
+    assert "numpy " in card and "python " in card
