@@ -59,6 +59,7 @@ def test_limit_is_balanced_deterministic_and_seeded(data):
     assert xt.shape == (1000, 28, 28) and np.bincount(yt).tolist() == [100] * 10
     (x2, y2), (xt2, _) = ds.load_mnist(limit=2000, test_limit=1000)
     np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
     np.testing.assert_array_equal(xt, xt2)
     (x3, _), _ = ds.load_mnist(limit=2000, seed=1)
     assert not np.array_equal(x, x3)

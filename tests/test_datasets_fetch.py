@@ -57,7 +57,7 @@ class Server:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 mode, _, name = self.path.strip("/").partition("/")
                 body = server.files.get(name)
@@ -146,6 +146,7 @@ def test_good_download_is_verified_and_loads(env, server, mnist_files, monkeypat
         assert (folder / name).read_bytes() == body
     (x_train, y_train), (x_test, y_test) = read_dataset("mnist", fetch.resolve("mnist", registry=reg), reg)
     np.testing.assert_array_equal(x_train, mnist_files["train-images-idx3-ubyte.gz"][0])
+    np.testing.assert_array_equal(y_train, mnist_files["train-labels-idx1-ubyte.gz"][0])
     np.testing.assert_array_equal(y_test, mnist_files["t10k-labels-idx1-ubyte.gz"][0])
     assert x_train.dtype == np.uint8 and x_test.shape[1:] == (28, 28)
     # Cached now: offline mode reads it back, hash-verified, without a single socket.
@@ -266,6 +267,8 @@ def test_cifar_tarball_is_downloaded_extracted_and_read(env):
         (x, y), (xt, yt) = read(path)
         assert x.shape == (20, 32, 32, 3) and xt.shape == (10, 32, 32, 3)
         np.testing.assert_array_equal(x[:, :, :, 0].reshape(20, -1), d1[:, :1024])  # R plane
+        np.testing.assert_array_equal(xt[:, :, :, 2].reshape(10, -1), d2[:, 2048:])  # B plane
+        np.testing.assert_array_equal(y, l1)
         np.testing.assert_array_equal(yt, l2)
 
 

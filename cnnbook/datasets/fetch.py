@@ -18,9 +18,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from cnnbook import config
 from cnnbook.datasets.cifar import extract

@@ -7,15 +7,22 @@ come from the files. ``limit`` / ``test_limit`` take a per-class balanced, seede
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
 from cnnbook.datasets import cifar
 from cnnbook.datasets.errors import DataFormatError
-from cnnbook.datasets.fetch import CIFAR_ARCHIVE, Location, canonical_name, idx_file, locate, resolve
+from cnnbook.datasets.fetch import (
+    CIFAR_ARCHIVE,
+    Location,
+    canonical_name,
+    idx_file,
+    locate,
+    resolve,
+)
 from cnnbook.datasets.idx import read_idx_images, read_idx_labels
 from cnnbook.datasets.registry import REGISTRY
 from cnnbook.datasets.subsets import balanced_indices

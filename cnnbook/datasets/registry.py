@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (full mirror URLs read better unbroken)
+
 """The canonical dataset files: names, sizes, SHA-256 and mirror URLs. Pure data, no logic.
 
 Every download is checked against ``sha256`` and ``size``. Mirrors are tried in order; each list

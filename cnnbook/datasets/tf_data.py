@@ -30,5 +30,5 @@ def to_tf_dataset(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
     ds = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    scale = lambda img, lab: (tf.cast(img, tf.float32) / 255.0, lab)  # noqa: E731
+    scale = lambda img, lab: (tf.cast(img, tf.float32) / 255.0, lab)
     return ds.batch(batch_size).map(scale, num_parallel_calls=tf.data.AUTOTUNE)

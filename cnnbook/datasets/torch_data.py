@@ -6,7 +6,8 @@ to ``torch.utils.data``. Images may be ``(N, H, W)`` (one channel) or ``(N, H, W
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
