@@ -1,0 +1,108 @@
+"""Activations and cross-entropy against torch (float64): values, gradients, stability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, target
+from hypothesis import strategies as st
+
+from cnnbook.ops import (
+    cross_entropy,
+    cross_entropy_backward,
+    log_softmax,
+    one_hot,
+    relu,
+    relu_backward,
+    softmax,
+)
+
+torch = pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
+F = torch.nn.functional
+
+TOL64 = 1e-10
+
+
+def rel_err(ours, ref) -> float:
+    ours, ref = np.asarray(ours), np.asarray(ref)
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    return float(np.abs(ours - ref).max() / max(np.abs(ref).max(), 1e-300))
+
+
+@st.composite
+def logits_and_labels(draw):
+    n, k = draw(st.integers(1, 8)), draw(st.integers(2, 12))
+    scale = draw(st.sampled_from([0.1, 1.0, 10.0, 100.0]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return rng.standard_normal((n, k)) * scale, rng.integers(0, k, size=n), rng
+
+
+@settings(max_examples=30, deadline=None)
+@given(logits_and_labels())
+def test_softmax_log_softmax_and_cross_entropy_match_torch(case):
+    z, y, _ = case
+    zt = torch.tensor(z, requires_grad=True)
+    for ours, theirs in ((softmax(z), F.softmax(zt, 1)), (log_softmax(z), F.log_softmax(zt, 1))):
+        assert rel_err(ours, theirs.detach().numpy()) <= TOL64
+    assert rel_err(softmax(z, axis=0), F.softmax(zt, 0).detach().numpy()) <= TOL64
+
+    loss = F.cross_entropy(zt, torch.tensor(y))
+    loss.backward()
+    err = rel_err(cross_entropy(z, y), loss.item())
+    target(err, label="cross_entropy float64 vs torch")
+    assert err <= TOL64
+    assert rel_err(cross_entropy(z, one_hot(y, z.shape[1])), loss.item()) <= TOL64
+    err = rel_err(cross_entropy_backward(z, y), zt.grad.numpy())
+    target(err, label="cross_entropy_backward float64 vs torch")
+    assert err <= TOL64
+
+
+@settings(max_examples=30, deadline=None)
+@given(logits_and_labels())
+def test_cross_entropy_from_logits_equals_from_softmax_probabilities(case):
+    z, y, _ = case
+    z = z / np.abs(z).max() * 5  # keep every probability above the clipping eps (1e-7)
+    assert cross_entropy(softmax(z), y, from_logits=False) == pytest.approx(
+        cross_entropy(z, y), rel=1e-9
+    )
+
+
+def test_softmax_is_stable_for_huge_logits():
+    z = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e5, -1e5, -1e5]])
+    p = softmax(z)
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p, softmax(z - z.max(axis=1, keepdims=True)), rtol=1e-12)
+    np.testing.assert_allclose(p[1], [1 / 3] * 3, rtol=1e-12)
+    log_p = log_softmax(z)
+    assert np.all(np.isfinite(log_p))
+    np.testing.assert_allclose(log_p[0, 2], -2e4 - np.log1p(np.exp(-1.0)), rtol=1e-12)
+    with np.errstate(over="ignore", invalid="ignore"):  # what the shift protects against
+        naive = np.exp(z[0]) / np.exp(z[0]).sum()
+    assert not np.all(np.isfinite(naive))
+
+
+def test_probability_cross_entropy_is_clipped_not_infinite():
+    probs = np.array([[1.0, 0.0]])
+    assert cross_entropy(probs, np.array([1]), from_logits=False) == pytest.approx(-np.log(1e-7))
+
+
+def test_relu_and_its_gradient_match_torch():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 5))
+    x[0, 0, :3] = 0.0  # the kink: torch's gradient there is 0
+    xt = torch.tensor(x, requires_grad=True)
+    out = F.relu(xt)
+    dout = rng.standard_normal(x.shape)
+    out.backward(torch.tensor(dout))
+    np.testing.assert_array_equal(relu(x), out.detach().numpy())
+    np.testing.assert_array_equal(relu_backward(dout, x), xt.grad.numpy())
+
+
+def test_bad_labels_raise_clear_errors():
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="lie in"):
+        cross_entropy(z, np.array([0, 3]))
+    with pytest.raises(ValueError, match="2 predictions"):
+        cross_entropy(z, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match="one-hot targets"):
+        cross_entropy(z, np.zeros((2, 4)))

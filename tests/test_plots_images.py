@@ -1,0 +1,99 @@
+"""cnnbook.plots.images: figures for every accepted layout, their styling, and clear errors."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+
+from cnnbook.plots.images import show_feature_maps, show_images, show_kernels  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def image_axes(fig):
+    return [
+        ax for ax in fig.axes if ax.get_visible() and ax.images and ax.get_label() != "<colorbar>"
+    ]
+
+
+def check_style(fig, panels: int, title: str | None):
+    assert fig.dpi <= 100
+    assert to_rgba(fig.get_facecolor()) == to_rgba("white")
+    axes = image_axes(fig)
+    assert len(axes) == panels
+    for ax in axes:
+        assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+    if title is not None:
+        assert fig._suptitle is not None and fig._suptitle.get_text() == title
+
+
+def test_show_images_grey_with_class_names():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(10, 28, 28), dtype=np.uint8)  # (N, H, W)
+    names = [f"class {i}" for i in range(10)]
+    labels = rng.integers(0, 10, size=10)
+    fig = show_images(images, labels, class_names=names, ncols=4, title="Digits")
+    check_style(fig, 10, "Digits")
+    axes = image_axes(fig)
+    assert [ax.get_title() for ax in axes] == [names[i] for i in labels]
+    assert axes[0].images[0].get_cmap().name == "gray"
+    np.testing.assert_array_equal(axes[3].images[0].get_array(), images[3])
+    assert len({round(ax.get_position().y0, 3) for ax in axes}) == 3  # 4 columns -> 3 rows
+
+
+def test_show_images_colour_nhwc_and_nchw_agree():
+    rng = np.random.default_rng(1)
+    nhwc = rng.integers(0, 256, size=(3, 32, 32, 3), dtype=np.uint8)  # CIFAR-style uint8
+    fig_a = show_images(nhwc)
+    fig_b = show_images(nhwc.transpose(0, 3, 1, 2), layout="nchw")  # (N, C, H, W)
+    for ax_a, ax_b in zip(image_axes(fig_a), image_axes(fig_b), strict=True):
+        np.testing.assert_array_equal(ax_a.images[0].get_array(), ax_b.images[0].get_array())
+    check_style(fig_a, 3, None)
+    single = show_images(rng.random((2, 1, 8, 8)), layout="nchw")  # one channel -> grey
+    assert image_axes(single)[0].images[0].get_array().shape == (8, 8)
+
+
+def test_show_kernels_is_signed_and_centred():
+    w = np.random.default_rng(2).standard_normal((4, 3, 3, 3))  # OIHW
+    fig = show_kernels(w, title="Kernels")
+    check_style(fig, 12, "Kernels")
+    image = image_axes(fig)[0].images[0]
+    vmin, vmax = image.get_clim()
+    assert image.get_cmap().name == "PuOr" and vmin == -vmax == -np.abs(w).max()
+    assert len(fig.axes) == 13  # twelve panels plus the colour bar
+    one_channel = show_kernels(w[:, :1])  # one panel per output channel
+    assert len(image_axes(one_channel)) == 4
+
+
+def test_show_feature_maps_accepts_batch_of_one():
+    maps = np.random.default_rng(3).random((1, 6, 13, 13))
+    fig = show_feature_maps(maps, title="conv1", ncols=3)
+    check_style(fig, 6, "conv1")
+    assert image_axes(fig)[0].images[0].get_cmap().name == "cividis"
+    np.testing.assert_array_equal(image_axes(fig)[5].images[0].get_array(), maps[0, 5])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: show_images(np.zeros((28, 28))), "got shape"),
+        (lambda: show_images(np.zeros((2, 3, 8, 8))), "layout='nchw'"),
+        (lambda: show_images(np.zeros((2, 8, 8)), [1]), "1 labels for 2 images"),
+        (lambda: show_kernels(np.zeros((3, 3, 3))), "OIHW"),
+        (lambda: show_feature_maps(np.zeros((2, 4, 5, 5))), "one image"),
+        (lambda: show_feature_maps(np.zeros((5, 5))), r"\(C, H, W\)"),
+    ],
+)
+def test_wrong_shapes_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
