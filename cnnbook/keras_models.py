@@ -101,3 +101,13 @@ def compile_like_post(model: keras.Model, *, sparse_labels: bool = False) -> ker
         loss = keras.losses.CategoricalCrossentropy(from_logits=from_logits)
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     return model
+
+
+def layer_table(model: keras.Model) -> list[tuple[str, tuple[int, ...], int]]:
+    """One row per layer: ``(layer class, output shape without the batch axis, parameters)``.
+
+    Two models with equal tables have the same architecture, whatever their layer names; the
+    chapters use it to check the post's code against this module's builders. Shapes are NHWC.
+    """
+    return [(type(layer).__name__, tuple(layer.output.shape[1:]), int(layer.count_params()))
+            for layer in model.layers]

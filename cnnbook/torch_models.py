@@ -145,3 +145,31 @@ class PostKerasNet(nn.Module):
         x = self.features(x).flatten(1)  # (N, 1600)
         x = F.relu(self.fc1(x))  # (N, 128)
         return self.fc2(x)  # (N, num_classes) logits
+
+
+def layer_table(model: nn.Module, input_shape: tuple[int, int, int]
+                ) -> list[tuple[str, tuple[int, ...], int]]:
+    """One row per leaf-module call in ``forward``: ``(class, output shape without N, parameters)``.
+
+    Runs one forward pass (eval mode, no gradients) on zeros of shape ``(1, *input_shape)``, with
+    ``input_shape`` NCHW ``(C, H, W)``. A module called twice (the post's shared ``pool``) gives two
+    rows. Two models with equal tables have the same architecture, whatever their code looks like.
+    """
+    rows: list[tuple[str, tuple[int, ...], int]] = []
+
+    def record(module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        params = sum(p.numel() for p in module.parameters())
+        rows.append((type(module).__name__, tuple(output.shape[1:]), params))
+
+    leaves = [m for m in model.modules() if not list(m.children())]
+    hooks = [m.register_forward_hook(record) for m in leaves]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))  # (1, C, H, W)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return rows

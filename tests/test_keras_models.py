@@ -90,3 +90,27 @@ def test_keras_and_torch_tensorflow_models_agree_with_copied_weights():
     with torch.no_grad():
         got = t_model(torch.from_numpy(x.transpose(0, 3, 1, 2))).softmax(dim=1).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_layer_table_matches_the_posts_keras_code():
+    import warnings
+
+    from keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    from keras.models import Sequential
+
+    from cnnbook.keras_models import layer_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Keras 3 prefers keras.Input to input_shape
+        post = Sequential()
+        post.add(Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1)))
+    post.add(MaxPooling2D((2, 2)))
+    post.add(Conv2D(64, (3, 3), activation="relu"))
+    post.add(MaxPooling2D((2, 2)))
+    post.add(Flatten())
+    post.add(Dense(128, activation="relu"))
+    post.add(Dense(10, activation="softmax"))
+    table = layer_table(post_keras_model())
+    assert table == layer_table(post)
+    assert sum(row[2] for row in table) == 225_034
+    assert table[0] == ("Conv2D", (26, 26, 32), 320)

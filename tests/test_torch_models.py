@@ -12,6 +12,7 @@ from cnnbook.torch_models import (  # noqa: E402
     PostTensorFlowNet,
     conv_output_size,
     count_parameters,
+    layer_table,
 )
 
 
@@ -71,3 +72,38 @@ def test_too_small_input_is_a_clear_error():
         conv_output_size(2, 3)
     with pytest.raises(ValueError, match="too small"):
         PostPyTorchNet(input_size=8)
+
+
+class PostCNN(torch.nn.Module):
+    """The post's class, verbatim (hard-coded 64 * 6 * 6): the reference for the architecture."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(3, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.dropout = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(64 * 6 * 6, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        x = self.dropout(self.pool(F.relu(self.conv1(x))))
+        x = self.dropout(self.pool(F.relu(self.conv2(x))))
+        x = x.view(-1, 64 * 6 * 6)
+        x = self.dropout(F.relu(self.fc1(x)))
+        return self.fc2(x)
+
+
+def test_layer_table_matches_the_posts_class_call_by_call():
+    ours, post = PostPyTorchNet(), PostCNN()
+    table = layer_table(ours, (3, 32, 32))
+    assert table == layer_table(post, (3, 32, 32))
+    assert [row[0] for row in table].count("Dropout") == 3
+    assert table[4] == ("MaxPool2d", (64, 6, 6), 0)
+    assert ours.training  # the mode is restored
+    # Same parameter names and shapes: the post's weights load into ours unchanged.
+    ours.load_state_dict(post.state_dict())
+    x = torch.rand(2, 3, 32, 32)
+    assert torch.equal(ours.eval()(x), post.eval()(x))
