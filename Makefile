@@ -47,10 +47,15 @@ $(MATHJAX):
 	  rm -rf $$tmp; echo "MathJax served locally from _vendor/mathjax"; \
 	else echo "npm not found: math will load MathJax from its CDN"; fi
 
+BOOK_PROFILE = $(or $(CNNBOOK_PROFILE),full)
 book: setup
-	$(BIN)/jupyter-book build $(JB_FLAGS) .
+	@echo "Building the book in the $(BOOK_PROFILE) profile (CNNBOOK_PROFILE)"
+	mkdir -p _build && $(BIN)/python .ci/book_config.py --execute cache --profile $(BOOK_PROFILE) > _build/_config.book.yml
+	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.book.yml .
 	@echo "Book built: open file://$(abspath _build/html/index.html)"
 
+# The stored notebook outputs come from the quick profile, so the tests run it unless told otherwise.
+test test-unit test-notebooks test-book test-browser: export CNNBOOK_PROFILE ?= quick
 test: setup test-unit test-notebooks test-book test-browser
 
 test-unit: setup
@@ -59,12 +64,12 @@ test-unit: setup
 NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 test-notebooks: setup
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 \
-	  --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NOTEBOOKS)
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NOTEBOOKS)
 
 # Strict build from the outputs that nbval has just verified (each notebook executes once).
 test-book: setup
-	mkdir -p _build && $(BIN)/python .ci/no_exec_config.py > _build/_config.noexec.yml
-	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.noexec.yml .
+	mkdir -p _build && $(BIN)/python .ci/book_config.py --execute off > _build/_config.noexec.yml
+	$(BIN)/jupyter-book build $(JB_FLAGS) --all --config _build/_config.noexec.yml .
 
 test-browser: setup
 	$(BIN)/python -m pytest -m browser tests

@@ -12,10 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def entries(node):
     if isinstance(node, dict):
-        if "file" in node:
-            yield node["file"]
-        if "root" in node:
-            yield node["root"]
+        for key in ("root", "file"):
+            if key in node:
+                yield node[key]
         for key in ("parts", "chapters", "sections"):
             for child in node.get(key, []):
                 yield from entries(child)
@@ -24,14 +23,14 @@ def entries(node):
             yield from entries(child)
 
 
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """Every page in _toc.yml, without suffix, in reading order (root first)."""
+    return list(entries(yaml.safe_load((root / "_toc.yml").read_text())))
+
+
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    found = []
-    for entry in entries(toc):
-        path = root / f"{entry}.ipynb"
-        if path.exists():
-            found.append(path.relative_to(root))
-    return found
+    """The TOC's pages that are notebooks, as paths relative to the repository root."""
+    return [Path(f"{page}.ipynb") for page in toc_pages(root) if (root / f"{page}.ipynb").exists()]
 
 
 if __name__ == "__main__":
