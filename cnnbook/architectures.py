@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnbook.ops.shapes import (
+from cnnbook.ops.layers import (
     ActivationSpec,
     Conv2dSpec,
     DenseSpec,
@@ -28,10 +28,8 @@ from cnnbook.ops.shapes import (
     FlattenSpec,
     LayerSpec,
     Pool2dSpec,
-    count_params,
-    format_param_table,
-    output_shapes,
 )
+from cnnbook.ops.shapes import count_params, format_param_table, output_shapes
 
 __all__ = ["Architecture", "POST_TENSORFLOW", "POST_KERAS", "POST_PYTORCH", "ARCHITECTURES"]
 

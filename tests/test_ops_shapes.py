@@ -134,6 +134,22 @@ def test_specs_catch_mismatched_layers():
         output_shapes([FlattenSpec(), DenseSpec(100, 10)], (1, 28, 28))
     with pytest.raises(ValueError, match="out_features"):
         DenseSpec(10)
+    with pytest.raises(ValueError, match="'max' or 'avg'"):
+        Pool2dSpec(2, mode="min")
+
+
+def test_param_table_names_layers_by_label_or_kind():
+    layers = [
+        Conv2dSpec(1, 4, 3),
+        Pool2dSpec(2),
+        Conv2dSpec(4, 4, 3, label="conv_b"),
+        Pool2dSpec(2, mode="avg"),
+        FlattenSpec(),
+        DenseSpec(None, 3),
+    ]
+    names = [row[0] for row in param_table(layers, (1, 16, 16))]
+    assert names == ["conv2d_1", "max_pool2d_1", "conv_b", "avg_pool2d_1", "flatten_1", "dense_1"]
+    assert [f.name for f in receptive_field(layers)] == names[:4]
 
 
 # ---- receptive fields, checked by where the gradient of one output lands in the input -------

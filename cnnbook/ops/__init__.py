@@ -9,8 +9,10 @@ The tests check every function against ``torch.nn.functional`` (float64) and ``t
 - :mod:`cnnbook.ops.pool`: ``max_pool2d``, ``avg_pool2d`` and their backward passes.
 - :mod:`cnnbook.ops.activations`: ``relu``, ``relu_backward``, ``softmax``, ``log_softmax``.
 - :mod:`cnnbook.ops.losses`: ``one_hot``, ``cross_entropy``, ``cross_entropy_backward``.
-- :mod:`cnnbook.ops.shapes`: ``conv_output_size``, layer specs, ``output_shapes``,
-  ``count_params``, ``param_table``, ``receptive_field``.
+- :mod:`cnnbook.ops.layers`: layer specs (``Conv2dSpec``, ``Pool2dSpec``, ``FlattenSpec``,
+  ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``), pure data.
+- :mod:`cnnbook.ops.shapes`: ``conv_output_size``, ``output_shapes``, ``count_params``,
+  ``param_table``, ``format_param_table``, ``receptive_field``.
 
 Only NumPy is imported: never torch or TensorFlow.
 """
@@ -19,9 +21,7 @@ from __future__ import annotations
 
 from cnnbook.ops.activations import log_softmax, relu, relu_backward, softmax
 from cnnbook.ops.conv import conv2d, conv2d_backward, conv2d_loop
-from cnnbook.ops.losses import cross_entropy, cross_entropy_backward, one_hot
-from cnnbook.ops.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from cnnbook.ops.shapes import (
+from cnnbook.ops.layers import (
     ActivationSpec,
     Conv2dSpec,
     DenseSpec,
@@ -29,6 +29,11 @@ from cnnbook.ops.shapes import (
     FlattenSpec,
     LayerSpec,
     Pool2dSpec,
+    layer_names,
+)
+from cnnbook.ops.losses import cross_entropy, cross_entropy_backward, one_hot
+from cnnbook.ops.pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from cnnbook.ops.shapes import (
     ReceptiveField,
     conv_output_size,
     count_params,
@@ -57,6 +62,7 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_backward",
     "format_param_table",
+    "layer_names",
     "log_softmax",
     "max_pool2d",
     "max_pool2d_backward",

@@ -1,6 +1,6 @@
-"""Shape arithmetic for CNNs: output sizes, layer specs, parameter counts and receptive fields.
+"""Shape arithmetic for CNNs: output sizes, output shapes, parameter counts, receptive fields.
 
-Layers are described by small frozen dataclasses (pure data, no framework), so the book can work
+Layers are described by the frozen dataclasses of :mod:`cnnbook.ops.layers`, so the book can work
 out a model's shapes and parameter count before building it in Keras or PyTorch. Shapes are
 channels-first ``(C, H, W)``, as in PyTorch; a Keras summary shows the same numbers as
 ``(H, W, C)``.
@@ -17,20 +17,22 @@ stride ``s``, padding ``p`` and dilation ``d``:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from cnnbook.ops._args import IntPair, Padding, pair, positive_pair, same_padding
+from cnnbook.ops._args import pair, positive_pair, same_padding
+from cnnbook.ops.layers import (
+    ActivationSpec,
+    Conv2dSpec,
+    DenseSpec,
+    DropoutSpec,
+    FlattenSpec,
+    LayerSpec,
+    Pool2dSpec,
+    layer_names,
+)
 
 __all__ = [
     "conv_output_size",
-    "Conv2dSpec",
-    "Pool2dSpec",
-    "FlattenSpec",
-    "DenseSpec",
-    "DropoutSpec",
-    "ActivationSpec",
-    "LayerSpec",
     "output_shapes",
     "count_params",
     "param_table",
@@ -67,69 +69,6 @@ def conv_output_size(
     return out
 
 
-@dataclass(frozen=True)
-class Conv2dSpec:
-    """A 2-D convolution: ``(C_in, H, W) -> (C_out, H_out, W_out)``, weights OIHW plus a bias."""
-
-    in_channels: int
-    out_channels: int
-    kernel_size: IntPair
-    stride: IntPair = 1
-    padding: Padding = 0
-    dilation: IntPair = 1
-    bias: bool = field(default=True, kw_only=True)
-    label: str | None = field(default=None, kw_only=True)
-
-
-@dataclass(frozen=True)
-class Pool2dSpec:
-    """Max (or average) pooling; ``stride`` defaults to ``kernel_size``. No parameters."""
-
-    kernel_size: IntPair
-    stride: IntPair | None = None
-    padding: IntPair = 0
-    mode: str = field(default="max", kw_only=True)
-    label: str | None = field(default=None, kw_only=True)
-
-
-@dataclass(frozen=True)
-class FlattenSpec:
-    """``(C, H, W) -> (C * H * W,)`` (PyTorch order; Keras flattens ``(H, W, C)``, same size)."""
-
-    label: str | None = field(default=None, kw_only=True)
-
-
-@dataclass(frozen=True)
-class DenseSpec:
-    """A fully connected layer; ``in_features=None`` means "whatever the previous layer gives"."""
-
-    in_features: int | None = None
-    out_features: int = 0
-    bias: bool = field(default=True, kw_only=True)
-    label: str | None = field(default=None, kw_only=True)
-
-    def __post_init__(self) -> None:
-        if self.out_features < 1:
-            raise ValueError(f"DenseSpec needs out_features >= 1, got {self.out_features}")
-
-
-@dataclass(frozen=True)
-class DropoutSpec:
-    """Dropout with drop probability ``p``; shape unchanged, no parameters."""
-
-    p: float
-    label: str | None = field(default=None, kw_only=True)
-
-
-@dataclass(frozen=True)
-class ActivationSpec:
-    """An element-wise activation such as ``"relu"`` or ``"softmax"``; shape unchanged."""
-
-    name: str
-    label: str | None = field(default=None, kw_only=True)
-
-
-LayerSpec = Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
 Shape = tuple[int, ...]
 
 
@@ -205,7 +144,7 @@ def param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> list[tuple[s
     The name is the layer's ``label`` or its kind plus a number, e.g. ``"conv2d_1"``.
     """
     shape, rows = tuple(input_shape_chw), []
-    for index, (name, layer) in enumerate(zip(_names(layers), layers, strict=True)):
+    for index, (name, layer) in enumerate(zip(layer_names(layers), layers, strict=True)):
         shape, params = _layer_output(layer, shape, index)
         rows.append((name, shape, params))
     return rows
@@ -245,7 +184,7 @@ def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[Receptive
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis}")
     size, jump, start = 1, 1, 0.0
     fields = []
-    for index, (name, layer) in enumerate(zip(_names(layers), layers, strict=True)):
+    for index, (name, layer) in enumerate(zip(layer_names(layers), layers, strict=True)):
         if isinstance(layer, (FlattenSpec, DenseSpec)):
             break
         if isinstance(layer, (Conv2dSpec, Pool2dSpec)):
@@ -271,25 +210,3 @@ def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[Receptive
             raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
         fields.append(ReceptiveField(name, size, jump, start))
     return fields
-
-
-def _names(layers: list[LayerSpec]) -> list[str]:
-    """Layer names as in :func:`param_table`, without needing an input shape."""
-    seen: dict[str, int] = {}
-    names = []
-    for layer in layers:
-        kind = _KINDS.get(type(layer), "layer")
-        if isinstance(layer, Pool2dSpec):
-            kind = f"{layer.mode}_pool2d"
-        seen[kind] = seen.get(kind, 0) + 1
-        names.append(getattr(layer, "label", None) or f"{kind}_{seen[kind]}")
-    return names
-
-
-_KINDS = {
-    Conv2dSpec: "conv2d",
-    FlattenSpec: "flatten",
-    DenseSpec: "dense",
-    DropoutSpec: "dropout",
-    ActivationSpec: "activation",
-}

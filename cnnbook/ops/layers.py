@@ -1,0 +1,115 @@
+"""Layer specs: small frozen dataclasses that describe a CNN as pure data (no framework).
+
+The book works out shapes, parameter counts and receptive fields from these specs
+(:mod:`cnnbook.ops.shapes`) before it builds the same model in Keras or PyTorch.
+Shapes are channels-first ``(C, H, W)``. Each spec takes an optional keyword ``label`` (e.g.
+``"conv1"``) that names it in tables; unlabelled layers get ``"conv2d_1"``, ``"max_pool2d_1"`` ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cnnbook.ops._args import IntPair, Padding
+
+__all__ = [
+    "Conv2dSpec",
+    "Pool2dSpec",
+    "FlattenSpec",
+    "DenseSpec",
+    "DropoutSpec",
+    "ActivationSpec",
+    "LayerSpec",
+    "layer_names",
+]
+
+
+@dataclass(frozen=True)
+class Conv2dSpec:
+    """A 2-D convolution: ``(C_in, H, W) -> (C_out, H_out, W_out)``, weights OIHW plus a bias."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: IntPair
+    stride: IntPair = 1
+    padding: Padding = 0
+    dilation: IntPair = 1
+    bias: bool = field(default=True, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Pool2dSpec:
+    """Max (or average) pooling; ``stride`` defaults to ``kernel_size``. No parameters."""
+
+    kernel_size: IntPair
+    stride: IntPair | None = None
+    padding: IntPair = 0
+    mode: str = field(default="max", kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("max", "avg"):
+            raise ValueError(f"Pool2dSpec mode must be 'max' or 'avg', got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class FlattenSpec:
+    """``(C, H, W) -> (C * H * W,)`` (PyTorch order; Keras flattens ``(H, W, C)``, same size)."""
+
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class DenseSpec:
+    """A fully connected layer; ``in_features=None`` means "whatever the previous layer gives"."""
+
+    in_features: int | None = None
+    out_features: int = 0
+    bias: bool = field(default=True, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.out_features < 1:
+            raise ValueError(f"DenseSpec needs out_features >= 1, got {self.out_features}")
+
+
+@dataclass(frozen=True)
+class DropoutSpec:
+    """Dropout with drop probability ``p``; shape unchanged, no parameters."""
+
+    p: float
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """An element-wise activation such as ``"relu"`` or ``"softmax"``; shape unchanged."""
+
+    name: str
+    label: str | None = field(default=None, kw_only=True)
+
+
+LayerSpec = Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
+
+
+def layer_names(layers: list[LayerSpec]) -> list[str]:
+    """Each layer's ``label``, or its kind and a running number (``conv2d_1``, ``dense_2``)."""
+    seen: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        kind = _KINDS.get(type(layer), "layer")
+        if isinstance(layer, Pool2dSpec):
+            kind = f"{layer.mode}_pool2d"
+        seen[kind] = seen.get(kind, 0) + 1
+        names.append(getattr(layer, "label", None) or f"{kind}_{seen[kind]}")
+    return names
+
+
+_KINDS = {
+    Conv2dSpec: "conv2d",
+    FlattenSpec: "flatten",
+    DenseSpec: "dense",
+    DropoutSpec: "dropout",
+    ActivationSpec: "activation",
+}
