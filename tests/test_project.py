@@ -1,0 +1,191 @@
+"""The foundation: a light package root, settings, the TOC and notebooks, the book config, CI files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from book_config import derived_config
+from toc_notebooks import toc_notebooks, toc_pages
+
+import cnnbook
+from cnnbook import config
+from cnnbook.progress import progress
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
+LIGHT_MODULES = (
+    "cnnbook", "cnnbook.config", "cnnbook.progress", "cnnbook.cli", "cnnbook.doctor",
+    "cnnbook.datasets", "cnnbook.ops", "cnnbook.plots", "cnnbook.architectures",
+    "cnnbook.model_cli",
+)
+
+
+# --- the package root stays light --------------------------------------------------------------
+
+def test_light_modules_import_no_framework():
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {LIGHT_MODULES!r}: importlib.import_module(name)\n"
+        "import cnnbook.cli; cnnbook.cli.build_parser()\n"
+        f"print(json.dumps(sorted(m for m in {FRAMEWORKS!r} if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_version_is_exposed():
+    assert cnnbook.__version__.count(".") == 2
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+def test_profile_default_is_full(monkeypatch):
+    monkeypatch.delenv(config.PROFILE_VAR, raising=False)
+    profile = cnnbook.get_profile()
+    assert profile.name == "full" and profile.train_limit is None and profile.max_epochs is None
+    assert profile.pick(quick=2, full=10) == 10
+
+
+def test_quick_profile_is_small_and_says_so(monkeypatch):
+    monkeypatch.setenv(config.PROFILE_VAR, " Quick ")
+    profile = cnnbook.get_profile()
+    assert profile.quick and profile.pick(quick=2, full=10) == 2
+    assert profile.train_limit is not None and profile.train_limit <= 5000
+    assert "quick" in profile.describe() and "CNNBOOK_PROFILE=full" in profile.describe()
+
+
+def test_unknown_profile_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(config.PROFILE_VAR, "fast")
+    with pytest.raises(ValueError, match="CNNBOOK_PROFILE='fast'.*full, quick"):
+        cnnbook.get_profile()
+
+
+def test_data_dir_settings(monkeypatch, tmp_path):
+    monkeypatch.delenv(config.DATA_DIR_VAR, raising=False)
+    assert config.data_dir() is None
+    monkeypatch.setenv(config.DATA_DIR_VAR, str(tmp_path))
+    assert config.data_dir() == tmp_path.resolve()
+    monkeypatch.setenv(config.DATA_DIR_VAR, str(tmp_path / "missing"))
+    with pytest.raises(NotADirectoryError, match="CNNBOOK_DATA_DIR"):
+        config.data_dir()
+
+
+def test_cache_dir_and_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv(config.CACHE_DIR_VAR, str(tmp_path / "cache"))
+    assert config.cache_dir() == (tmp_path / "cache").resolve()
+    monkeypatch.delenv(config.CACHE_DIR_VAR)
+    assert "cnnbook" in str(config.cache_dir())
+    for raw, expected in [("1", True), ("yes", True), ("0", False), ("", False)]:
+        monkeypatch.setenv(config.OFFLINE_VAR, raw)
+        assert config.offline() is expected
+    monkeypatch.setenv(config.OFFLINE_VAR, "maybe")
+    with pytest.raises(ValueError, match="CNNBOOK_OFFLINE"):
+        config.offline()
+
+
+def test_progress_bars_stay_off_when_not_a_terminal(monkeypatch):
+    monkeypatch.delenv("CNNBOOK_PROGRESS", raising=False)
+    assert progress(range(3)).disable  # pytest captures stderr: not a terminal
+    monkeypatch.setenv("CNNBOOK_PROGRESS", "1")
+    assert not progress(range(3)).disable
+    monkeypatch.setenv("CNNBOOK_PROGRESS", "0")
+    assert progress(range(3)).disable
+
+
+def test_doctor_reports_versions_and_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv(config.CACHE_DIR_VAR, str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "cnnbook", "doctor"], capture_output=True,
+                         text=True, check=True, env={**os.environ, "CNNBOOK_PROFILE": "quick"})
+    assert "numpy" in out.stdout and "profile: quick" in out.stdout
+
+
+def test_cli_reports_bad_settings_in_one_line(monkeypatch, tmp_path):
+    env = {**os.environ, "CNNBOOK_DATA_DIR": str(tmp_path / "nope")}
+    out = subprocess.run([sys.executable, "-m", "cnnbook", "doctor"], capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 1
+    assert out.stderr.strip().startswith("cnnbook doctor: error:") and "Traceback" not in out.stderr
+
+
+# --- the book: TOC, notebooks, config -----------------------------------------------------------
+
+def test_toc_entries_exist_and_every_chapter_is_in_the_toc():
+    pages = toc_pages()
+    assert pages[0] == "book/intro"
+    for page in pages:
+        assert any((ROOT / f"{page}{ext}").exists() for ext in (".md", ".ipynb")), page
+    listed = {ROOT / f"{page}.ipynb" for page in pages}
+    orphans = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("*.ipynb") if p not in listed)
+    assert orphans == [], f"notebooks missing from _toc.yml: {orphans}"
+    captions = [part["caption"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]]
+    assert len(captions) == 3
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=str)
+def test_notebook_hygiene(path):
+    """Stored outputs exist, hold no errors, no machine-specific paths, and stay small."""
+    nb = json.loads((ROOT / path).read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and any(c["outputs"] for c in code), "no stored outputs: run it in the quick profile"
+    text = json.dumps([c["outputs"] for c in code])
+    assert '"output_type": "error"' not in text
+    for marker in ("/work/", "/home/", "/root/", "/tmp/", "site-packages"):
+        assert marker not in text, f"stored output contains a machine path ({marker})"
+    assert (ROOT / path).stat().st_size < 1_500_000
+
+
+def test_book_configs_for_make(tmp_path):
+    off = derived_config("off", "quick")
+    assert off["execute"]["execute_notebooks"] == "off"
+    quick, full = derived_config("cache", "quick"), derived_config("cache", "full")
+    assert quick["execute"]["cache"] != full["execute"]["cache"], "one execution cache per profile"
+    for cfg in (off, quick):
+        assert cfg["only_build_toc_files"] is True and cfg["execute"]["timeout"] > 0
+        assert all(Path(p).is_absolute() for p in cfg["sphinx"]["local_extensions"].values())
+        assert {"_build", ".venv", "tests"} <= set(cfg["exclude_patterns"])
+
+
+@pytest.mark.slow
+def test_a_raising_cell_fails_the_book_build(tmp_path):
+    """Our execution settings with -W: one cell raising must fail the whole build."""
+    cfg = derived_config("force", "quick")
+    cfg["sphinx"].pop("local_extensions")
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(cfg))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": "raise RuntimeError('this cell fails on purpose')"}
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Broken"}, cell],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "broken.ipynb").write_text(json.dumps(nb))
+    jb = Path(sys.executable).with_name("jupyter-book")
+    out = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", str(tmp_path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "this cell fails on purpose" in out.stdout + out.stderr
+
+
+# --- CI files ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("workflow", sorted((ROOT / ".github" / "workflows").glob("*.yml")),
+                         ids=lambda p: p.name)
+def test_github_workflow_is_valid(workflow):
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    out = subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    run = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in run and "```bash\nmake book\nmake test\n```" in readme
+    assert "CNNBOOK_PROFILE=quick" in run and "CNNBOOK_OFFLINE=1" in run
