@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,7 @@ def test_loaders_return_documented_shapes_and_class_counts(data, name):
     (x_train, y_train), (x_test, y_test) = LOADERS[name]()
     for x, y, counts in ((x_train, y_train, train_counts), (x_test, y_test, test_counts)):
         assert x.dtype == np.uint8 and y.dtype == np.uint8
+        assert x.flags.writeable and y.flags.writeable and x.flags.c_contiguous
         assert x.shape == (sum(counts), *image_shape) and y.shape == (sum(counts),)
         assert np.bincount(y, minlength=10).tolist() == counts
     assert len(ds.class_names(name)) == 10
@@ -114,6 +116,10 @@ def test_torch_adapter_is_scaled_normalised_nchw_and_seeded(data):
     np.testing.assert_allclose(images.numpy(), expected, atol=1e-5)
     plain = to_tensor_dataset(*ds.load_mnist(limit=20)[0])
     assert plain[0][0].shape == (1, 28, 28) and float(plain.tensors[0].max()) <= 1.0
+    with warnings.catch_warnings():  # read-only inputs (views of file bytes) convert silently
+        warnings.simplefilter("error")
+        x_ro = np.frombuffer(x.tobytes(), np.uint8).reshape(x.shape)
+        np.testing.assert_array_equal(to_tensors(x_ro, y)[0].numpy(), to_tensors(x, y)[0].numpy())
     order = [to_dataloader(x, y, batch_size=16, shuffle=True, seed=3) for _ in range(2)]
     first = [torch.cat([b[1] for b in loader]) for loader in order]
     assert torch.equal(first[0], first[1]) and not torch.equal(first[0], labels)

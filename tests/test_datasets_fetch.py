@@ -25,7 +25,7 @@ import pytest
 from cnnbook.datasets import cifar, fetch
 from cnnbook.datasets.errors import DataFormatError, DatasetNotFoundError, DownloadError
 from cnnbook.datasets.idx import read_idx, to_idx_bytes
-from cnnbook.datasets.loaders import load_mnist, read_dataset
+from cnnbook.datasets.loaders import load_mnist, read_available, read_dataset
 from cnnbook.datasets.registry import REGISTRY
 
 
@@ -249,7 +249,7 @@ def _batch(n: int, seed: int) -> tuple[bytes, np.ndarray, np.ndarray]:
     return pickle.dumps(batch, protocol=4), data, np.asarray(labels)
 
 
-def test_cifar_tarball_is_downloaded_extracted_and_read(env):
+def test_cifar_tarball_is_downloaded_extracted_and_read(env, monkeypatch):
     b1, d1, l1 = _batch(20, 1)
     b2, d2, l2 = _batch(10, 2)
     tgz = _cifar_tar({"cifar-10-batches-py/data_batch_1": b1, "cifar-10-batches-py/test_batch": b2})
@@ -270,6 +270,13 @@ def test_cifar_tarball_is_downloaded_extracted_and_read(env):
         np.testing.assert_array_equal(xt[:, :, :, 2].reshape(10, -1), d2[:, 2048:])  # B plane
         np.testing.assert_array_equal(y, l1)
         np.testing.assert_array_equal(yt, l2)
+    # A damaged extracted batch is rebuilt from the hash-verified tarball, with no network.
+    (folder / "data_batch_1").write_bytes(b"junk")
+    monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
+    calls = _socket_spy(monkeypatch)
+    (x, y), _ = read_available("cifar10", registry=reg)
+    np.testing.assert_array_equal(y, l1)
+    assert (folder / "data_batch_1").read_bytes() == b1 and calls == []
 
 
 def test_extraction_cannot_escape_the_destination(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cnnbook import config
+from cnnbook.datasets.cifar import read_folder
 from cnnbook.datasets.errors import DataFormatError
 from cnnbook.datasets.fetch import (
     Location,
@@ -57,6 +58,14 @@ def run_verify(args: argparse.Namespace) -> int:
             ok = sha256(path) == entry["sha256"]
             problems += not ok
             print(f"cache   {name}/{entry['name']}: {'ok' if ok else 'SHA-256 MISMATCH'}")
+        extracted = cache_folder(name) / info["folder"]
+        if info["format"] == "cifar-python" and extracted.is_dir():
+            try:
+                read_folder(extracted)
+                print(f"cache   {name}/{info['folder']}/: ok")
+            except (DataFormatError, OSError) as err:
+                problems += 1
+                print(f"cache   {name}/{info['folder']}/: PROBLEM: {err}")
         root = config.data_dir()
         source = offline_source(root, name) if root is not None else None
         if source is None:

@@ -7,6 +7,7 @@ come from the files. ``limit`` / ``test_limit`` take a per-class balanced, seede
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,9 +89,27 @@ def _images_first(filename: str) -> int:
     return 0 if "images" in filename else 1
 
 
+def read_available(name: str, *, registry: Mapping = REGISTRY) -> tuple[Split, Split]:
+    """Find ``name`` (offline folder, cache, or a download) and read all of it.
+
+    CIFAR-10's extracted batches in the cache are checked by structure as they are read; if one is
+    damaged, the extracted folder is deleted and rebuilt from the hash-verified tarball.
+    """
+    name = canonical_name(name, registry)
+    where = resolve(name, registry=registry)
+    try:
+        return read_dataset(name, where, registry)
+    except DataFormatError:
+        if where.kind != "cache" or registry[name]["format"] != "cifar-python":
+            raise
+        shutil.rmtree(where.path)
+        return read_dataset(name, resolve(name, registry=registry), registry)
+
+
 def _subset(split: Split, limit: int | None, seed: int, num_classes: int) -> Split:
-    if limit is None:
-        return split
+    if limit is None:  # whole split: hand out writable arrays, not views of the file's bytes
+        x, y = split
+        return (x if x.flags.writeable else x.copy()), (y if y.flags.writeable else y.copy())
     keep = balanced_indices(split[1], limit, seed=seed, num_classes=num_classes)
     return split[0][keep], split[1][keep]
 
@@ -99,7 +118,7 @@ def load(name: str, *, limit: int | None = None, test_limit: int | None = None,
          seed: int = 0) -> tuple[Split, Split]:
     """Load dataset ``name`` (see :func:`load_mnist`): offline folder, then cache, then download."""
     name = canonical_name(name)
-    train, test = read_dataset(name, resolve(name))
+    train, test = read_available(name)
     classes = REGISTRY[name]["num_classes"]
     # Different seeds per split so train and test subsets are drawn independently.
     return _subset(train, limit, seed, classes), _subset(test, test_limit, seed + 1, classes)

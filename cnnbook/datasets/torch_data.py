@@ -28,12 +28,15 @@ def to_tensors(x: np.ndarray, y: np.ndarray, mean: Sequence[float] | None = None
         raise ValueError("pass both mean and std, or neither")
     if len(x) != len(y):
         raise ValueError(f"{len(x)} images but {len(y)} labels")
-    images = torch.from_numpy(np.asarray(x))
-    if images.ndim == 3:
-        images = images.unsqueeze(-1)  # (N, H, W, 1)
-    if images.ndim != 4:
-        raise ValueError(f"expected images (N, H, W) or (N, H, W, C), got {tuple(x.shape)}")
-    images = images.permute(0, 3, 1, 2).to(torch.float32).div_(255.0).contiguous()  # (N, C, H, W)
+    x = np.asarray(x)
+    if x.ndim == 3:
+        nchw = x[:, np.newaxis]  # (N, 1, H, W)
+    elif x.ndim == 4:
+        nchw = x.transpose(0, 3, 1, 2)  # (N, C, H, W)
+    else:
+        raise ValueError(f"expected images (N, H, W) or (N, H, W, C), got {x.shape}")
+    # One float32 copy in NCHW order (loader arrays may be read-only views of the file's bytes).
+    images = torch.from_numpy(np.ascontiguousarray(nchw, dtype=np.float32)).div_(255.0)
     if mean is not None:
         m = torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1)  # (1, C, 1, 1)
         s = torch.as_tensor(np.asarray(std, np.float32)).view(1, -1, 1, 1)  # (1, C, 1, 1)
