@@ -1,4 +1,3 @@
-
 """The canonical dataset files: names, sizes, SHA-256 and mirror URLs. Pure data, no logic.
 
 Every download is checked against ``sha256`` and ``size``. Mirrors are tried in order; each list
