@@ -8,10 +8,10 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, target
+from hypothesis import assume, given, settings, target
 from hypothesis import strategies as st
 
-from cnnbook.ops import conv2d, conv2d_backward, cross_entropy, softmax
+from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, cross_entropy, softmax
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 tf = pytest.importorskip("tensorflow", reason="TensorFlow is a reference for the NumPy ops")
@@ -80,15 +80,64 @@ def tf_padding(padding):
     return [[0, 0], [ph, ph], [pw, pw], [0, 0]]  # explicit NHWC padding
 
 
+# TensorFlow 2.21's oneDNN Conv2D (on by default on x86 CPUs) returns uninitialised memory for one
+# corner: batch >= 2, one input channel, strides (1, s) with s > 1, kernel width > 1 and a single
+# output column. This suite found it; a sweep of 55,890 small cases showed no other failure, and
+# TF_ENABLE_ONEDNN_OPTS=0 (set before TensorFlow is imported) gives the right numbers. The
+# reference cannot be trusted there, so the property test steps around that corner when the
+# installed TensorFlow still has the bug, and a plain test checks the corner against the loop.
+BUG_X, BUG_W = np.ones((2, 1, 2, 3), np.float32), np.ones((1, 1, 1, 2), np.float32)  # NCHW, OIHW
+
+
+def tf_conv(x: np.ndarray, w: np.ndarray, stride, padding, dilation=(1, 1)) -> np.ndarray:
+    """``tf.nn.conv2d`` on NCHW / OIHW arrays, through the NHWC / HWIO layouts; NCHW result."""
+    out = tf.nn.conv2d(
+        nchw_to_nhwc(x),
+        oihw_to_hwio(w),
+        strides=stride,
+        padding=tf_padding(padding),
+        dilations=dilation,
+    )  # (N, H_out, W_out, C_out)
+    return nhwc_to_nchw(out.numpy())
+
+
+ONEDNN_BUG = not np.allclose(tf_conv(BUG_X, BUG_W, (1, 2), "valid"), 2.0)
+
+
+def in_onednn_bug_corner(x_shape, w_shape, stride, out_shape) -> bool:
+    n, c_in = x_shape[:2]
+    return (
+        n >= 2
+        and c_in == 1
+        and stride[0] == 1
+        and stride[1] > 1
+        and w_shape[3] > 1
+        and out_shape[3] == 1
+        and out_shape[2] > 1
+    )
+
+
+def test_onednn_bug_corner_is_right_in_numpy():
+    assert in_onednn_bug_corner(BUG_X.shape, BUG_W.shape, (1, 2), (2, 1, 2, 1))
+    out = conv2d(BUG_X, BUG_W, stride=(1, 2))  # (2, 1, 2, 1)
+    np.testing.assert_array_equal(out, conv2d_loop(BUG_X, BUG_W, stride=(1, 2)))
+    np.testing.assert_array_equal(out, np.full((2, 1, 2, 1), 2.0))  # two ones times two ones
+    if not ONEDNN_BUG:
+        np.testing.assert_array_equal(out, tf_conv(BUG_X, BUG_W, (1, 2), "valid"))
+
+
 @settings(max_examples=40, deadline=None)
 @given(tf_cases())
 def test_conv2d_matches_tf_nn_conv2d_float32(case):
+    # Pixels and upstream gradients in [0, 1), signed weights: dw sums only positive terms, so a
+    # small dw (one 1x1 kernel, say) cannot be the difference of large float32 numbers.
     rng = np.random.default_rng(case["seed"])
-    x = rng.standard_normal(case["x"]).astype(np.float32)  # NCHW
+    x = rng.random(case["x"], dtype=np.float32)  # NCHW
     w = rng.standard_normal(case["w"]).astype(np.float32)  # OIHW
     kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
     out = conv2d(x, w, **kwargs)  # (N, C_out, H_out, W_out)
     assert out.dtype == np.float32
+    assume(not (ONEDNN_BUG and in_onednn_bug_corner(x.shape, w.shape, case["stride"], out.shape)))
 
     xt, wt = tf.constant(nchw_to_nhwc(x)), tf.constant(oihw_to_hwio(w))
     with tf.GradientTape() as tape:
@@ -106,7 +155,7 @@ def test_conv2d_matches_tf_nn_conv2d_float32(case):
 
     if case["dilation"] != (1, 1):
         return  # TF's CPU kernels have no gradient for dilated convolutions
-    dout = rng.standard_normal(out.shape).astype(np.float32)
+    dout = rng.random(out.shape, dtype=np.float32)
     gx, gw = tape.gradient(ref, [xt, wt], output_gradients=tf.constant(nchw_to_nhwc(dout)))
     dx, dw, _ = conv2d_backward(dout, x, w, **kwargs)
     for name, ours, theirs in (
@@ -127,8 +176,7 @@ def test_same_padding_with_stride_matches_tf(size, stride, kernel):
     w = rng.standard_normal((3, 2, kernel, kernel)).astype(np.float32)
     out = conv2d(x, w, stride=stride, padding="same")
     assert out.shape[2:] == (-(-size // stride), -(-(size + 1) // stride))  # ceil(H / s)
-    ref = tf.nn.conv2d(nchw_to_nhwc(x), oihw_to_hwio(w), strides=stride, padding="SAME")
-    assert rel_err(out, nhwc_to_nchw(ref.numpy())) <= TOL32
+    assert rel_err(out, tf_conv(x, w, stride, "same")) <= TOL32
 
 
 def test_cross_entropy_from_probabilities_matches_keras():

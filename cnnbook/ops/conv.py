@@ -4,10 +4,10 @@ Layouts follow PyTorch: inputs are NCHW ``(N, C_in, H, W)`` and weights are OIHW
 ``(C_out, C_in, kH, kW)``. Like every deep-learning framework, "convolution" here is a
 *cross-correlation*: the kernel is not flipped.
 
-The vectorised version is im2col without copying:
-:func:`numpy.lib.stride_tricks.sliding_window_view` gives a read-only view with one ``(kH, kW)``
-window per output position, and a single :func:`numpy.tensordot` multiplies every window with
-every kernel.
+The vectorised version is *im2col*: :func:`numpy.lib.stride_tricks.sliding_window_view` gives a
+view with one ``(C_in, kH, kW)`` window per output position, the windows are laid out as the
+columns of a matrix ``(C_in*kH*kW, H_out*W_out)``, and one matrix product with the weights
+reshaped to ``(C_out, C_in*kH*kW)`` computes every output of every filter at once.
 
 Padding is an int, a pair ``(pH, pW)``, ``"valid"`` (no padding) or ``"same"``. ``"same"`` follows
 TensorFlow's rule, also for strides above 1: the output has ``ceil(H / stride)`` rows and the odd
@@ -59,6 +59,12 @@ def _windows(
     return win[:, :, :: s[0], :: s[1], :: d[0], :: d[1]]  # (N, C, H_out, W_out, kH, kW)
 
 
+def _im2col(win: np.ndarray) -> np.ndarray:
+    """Windows ``(N, C, H_out, W_out, kH, kW)`` -> columns ``(C*kH*kW, N*H_out*W_out)``, copied."""
+    n, c, h_out, w_out, kh, kw = win.shape
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * h_out * w_out)
+
+
 def conv2d(
     x: np.ndarray,
     w: np.ndarray,
@@ -83,14 +89,16 @@ def conv2d(
     xp, s, d, _ = _prepare(x, w, stride, padding, dilation)
     w = np.asarray(w)
     win = _windows(xp, w.shape[2:], s, d)  # (N, C_in, H_out, W_out, kH, kW)
-    out = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H_out, W_out, C_out)
-    out = out.transpose(0, 3, 1, 2)  # (N, C_out, H_out, W_out)
+    cols = _im2col(win)  # (C_in*kH*kW, N*H_out*W_out): one column per output position
+    out = w.reshape(w.shape[0], -1) @ cols  # (C_out, N*H_out*W_out): a single matrix product
+    out = out.reshape(w.shape[0], win.shape[0], *win.shape[2:4])  # (C_out, N, H_out, W_out)
+    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # (N, C_out, H_out, W_out)
     if b is not None:
         b = np.asarray(b)
         if b.shape != (w.shape[0],):
             raise ValueError(f"b must have shape ({w.shape[0]},), got {b.shape}")
         out = out + b[:, None, None]
-    return np.ascontiguousarray(out)
+    return out
 
 
 def conv2d_loop(
@@ -160,17 +168,20 @@ def conv2d_backward(
     expected = (x.shape[0], w.shape[0], win.shape[2], win.shape[3])
     if dout.shape != expected:
         raise ValueError(f"dout must have the output's shape {expected}, got {dout.shape}")
-    db = dout.sum(axis=(0, 2, 3))  # (C_out,)
-    dw = np.tensordot(dout, win, axes=([0, 2, 3], [0, 2, 3]))  # (C_out, C_in, kH, kW)
-    dcols = np.tensordot(dout, w, axes=([1], [0]))  # (N, H_out, W_out, C_in, kH, kW)
-    dcols = dcols.transpose(0, 3, 1, 2, 4, 5)  # (N, C_in, H_out, W_out, kH, kW)
+    n, c_out, h_out, w_out = dout.shape
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, N*H_out*W_out)
+    db = dout_mat.sum(axis=1)  # (C_out,)
+    cols = _im2col(win)  # (C_in*kH*kW, N*H_out*W_out)
+    dw = (dout_mat @ cols.T).reshape(w.shape)  # (C_out, C_in, kH, kW)
+    dcols = w.reshape(c_out, -1).T @ dout_mat  # (C_in*kH*kW, N*H_out*W_out)
+    dcols = dcols.reshape(w.shape[1], kh, kw, n, h_out, w_out)  # (C_in, kH, kW, N, H_out, W_out)
+    dcols = dcols.transpose(3, 0, 1, 2, 4, 5)  # (N, C_in, kH, kW, H_out, W_out)
     dxp = np.zeros(xp.shape, dtype=dcols.dtype)  # (N, C_in, Hp, Wp)
-    h_out, w_out = win.shape[2:4]
-    for i in range(kh):  # scatter each kernel tap back to the input rows / columns it read
+    for i in range(kh):  # col2im: scatter each kernel tap back to the pixels it read
         for j in range(kw):
-            rows = slice(i * d[0], i * d[0] + (h_out - 1) * s[0] + 1, s[0])
-            cols = slice(j * d[1], j * d[1] + (w_out - 1) * s[1] + 1, s[1])
-            dxp[:, :, rows, cols] += dcols[:, :, :, :, i, j]
+            row_sel = slice(i * d[0], i * d[0] + (h_out - 1) * s[0] + 1, s[0])
+            col_sel = slice(j * d[1], j * d[1] + (w_out - 1) * s[1] + 1, s[1])
+            dxp[:, :, row_sel, col_sel] += dcols[:, :, i, j]
     (top, bottom), (left, right) = pads
     dx = dxp[:, :, top : dxp.shape[2] - bottom, left : dxp.shape[3] - right]  # (N, C_in, H, W)
     return np.ascontiguousarray(dx), dw, db
