@@ -1,0 +1,173 @@
+"""Is ``cnnbook``'s ``fit`` as fast as a minimal hand-written PyTorch loop?
+
+One process, torch only: the same model, the same in-memory data already on the device (batched by
+:class:`cnnbook.torch_training.TensorBatches`, so neither side pays a DataLoader or a host-to-device
+copy per step), the same optimizer settings. The two are **interleaved** (fit, loop, loop, fit,
+...) and repeated, so clock drift and thermal changes show up as spread instead of biasing one
+side. Reported: the median images/s of each and the throughput ratio ``fit / loop`` (goal: >= 0.95).
+
+    python bench/bench_training.py                       # CPU or the first GPU, batch 128 and 1024
+    python bench/bench_training.py --device cuda --repeats 7 --steps 300
+    python bench/bench_training.py --smoke --out /tmp/training.json
+
+The data are random images of the model's input shape (the values do not change the speed).
+Writes a JSON file (default ``bench/results/training.json``; that folder is git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("CNNBOOK_PROGRESS", "0")  # a bar on a terminal would garble the table
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from cnnbook import torch_models  # noqa: E402
+from cnnbook.torch_training import TensorBatches, fit, resolve_device  # noqa: E402
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "training.json"
+MODELS = {  # name -> (class, input shape (C, H, W))
+    "keras": (torch_models.PostKerasNet, (1, 28, 28)),
+    "tensorflow": (torch_models.PostTensorFlowNet, (1, 28, 28)),
+    "pytorch": (torch_models.PostPyTorchNet, (3, 32, 32)),
+}
+
+
+def sync(device: torch.device) -> None:
+    """Wait for the device to finish queued work, so a clock reading means something."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def hand_written_loop(model: nn.Module, batches: TensorBatches, optimizer: torch.optim.Optimizer,
+                      loss_fn: nn.Module) -> None:
+    """The minimal training epoch everybody writes: forward, loss, backward, step."""
+    model.train()
+    for xb, yb in batches:  # (B, C, H, W), (B,) already on the device
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+
+
+def time_one(kind: str, model: nn.Module, batches: TensorBatches, device: torch.device,
+             seed: int) -> float:
+    """Seconds for one epoch over ``batches`` with ``kind`` in {"fit", "loop"}."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    sync(device)
+    start = time.perf_counter()
+    if kind == "fit":
+        fit(model, batches, epochs=1, optimizer=optimizer, loss=loss_fn, device=device,
+            seed=seed, verbose=0)
+    else:
+        torch.manual_seed(seed)  # fit seeds too; keeps dropout draws comparable
+        hand_written_loop(model, batches, optimizer, loss_fn)
+    sync(device)
+    return time.perf_counter() - start
+
+
+def bench_batch_size(model_name: str, batch_size: int, steps: int, repeats: int,
+                     device: torch.device, seed: int) -> dict:
+    """Interleaved repeats of fit and the loop at one batch size; medians and their ratio."""
+    cls, (c, h, w) = MODELS[model_name]
+    gen = torch.Generator().manual_seed(seed)
+    n = steps * batch_size
+    x = torch.rand(n, c, h, w, generator=gen)  # (n, C, H, W)
+    y = torch.randint(0, 10, (n,), generator=gen)  # (n,)
+    batches = TensorBatches(x, y, batch_size=batch_size, shuffle=True, seed=seed, device=device)
+    torch.manual_seed(seed)
+    model = cls().to(device)
+    warm = TensorBatches(x[: 3 * batch_size], y[: 3 * batch_size], batch_size=batch_size,
+                         seed=seed, device=device)
+    for kind in ("fit", "loop"):  # first calls pay lazy imports, allocator growth, cuDNN choice
+        time_one(kind, model, warm, device, seed)
+    seconds: dict[str, list[float]] = {"fit": [], "loop": []}
+    for r in range(repeats):
+        order = ("fit", "loop") if r % 2 == 0 else ("loop", "fit")  # ABBA: no order bias
+        for kind in order:
+            seconds[kind].append(time_one(kind, model, batches, device, seed + r))
+    rates = {k: [n / s for s in v] for k, v in seconds.items()}
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    return {
+        "batch_size": batch_size,
+        "steps": steps,
+        "images": n,
+        "fit_images_per_s": rates["fit"],
+        "loop_images_per_s": rates["loop"],
+        "fit_median": med["fit"],
+        "loop_median": med["loop"],
+        "ratio": med["fit"] / med["loop"],
+    }
+
+
+def print_table(result: dict) -> None:
+    print(f"model {result['model']} on {result['device']} ({result['device_name']}), "
+          f"{result['repeats']} interleaved repeats, torch {result['torch']}")
+    print(f"{'batch':>6} {'steps':>6} {'fit img/s':>12} {'loop img/s':>12} "
+          f"{'fit spread':>12} {'ratio':>7}")
+    for row in result["rows"]:
+        spread = max(row["fit_images_per_s"]) - min(row["fit_images_per_s"])
+        print(f"{row['batch_size']:>6} {row['steps']:>6} {row['fit_median']:>12,.0f} "
+              f"{row['loop_median']:>12,.0f} {spread:>12,.0f} {row['ratio']:>7.3f}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto", help="auto (cuda, mps, cpu), cpu, cuda ...")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 1024])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each (default 5)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="optimizer steps per timed run (default: about 8,192 images per run "
+                             "on CPU, 262,144 on a GPU, and at least 10 steps)")
+    parser.add_argument("--model", choices=sorted(MODELS), default="keras",
+                        help="which of the post's models (torch twin); default: keras (MNIST)")
+    parser.add_argument("--smoke", action="store_true", help="2 steps, 1 repeat: checks it runs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or (args.steps is not None and args.steps < 1):
+        parser.error("--repeats and --steps must be >= 1")
+
+    device = resolve_device(args.device)
+    images = 8192 if device.type == "cpu" else 262_144
+    repeats = 1 if args.smoke else args.repeats
+
+    def steps_for(batch_size: int) -> int:
+        if args.smoke:
+            return 2
+        return args.steps or max(10, images // batch_size)
+
+    result = {
+        "benchmark": "cnnbook fit vs hand-written loop",
+        "model": args.model,
+        "device": str(device),
+        "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
+                        else platform.processor() or platform.machine()),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "repeats": repeats,
+        "seed": args.seed,
+        "rows": [bench_batch_size(args.model, bs, steps_for(bs), repeats, device, args.seed)
+                 for bs in args.batch_sizes],
+    }
+    print_table(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

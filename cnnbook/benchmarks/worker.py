@@ -1,0 +1,214 @@
+"""One framework in its own process: trains or times the post's Keras MNIST model on request.
+
+Started by :mod:`cnnbook.benchmarks.runner` as ``python -m cnnbook.benchmarks.worker --framework
+NAME`` (a Keras backend is fixed when Keras is first imported, so each backend needs a process).
+It reads one JSON request per line on stdin and answers one line ``@@cnnbook {json}`` on stdout;
+anything else a framework prints goes to stderr. Requests:
+
+- ``{"task": "ready"}``: versions and the import time (the runner waits for every worker to be
+  ready before timing anything, so imports do not compete with measurements).
+- ``{"task": "speed", "batch_size": B, "steps": S, "seed": s}``: images/s for training (S steps of
+  B images) and for inference over the same images, after an untimed warm-up.
+- ``{"task": "train", "limit": L, "epochs": E, "batch_size": B, "seed": s}``: train on ``L``
+  MNIST images, return the test accuracy and the seconds the training took.
+- ``{"task": "exit"}``.
+
+The model is the post's Keras model (:func:`cnnbook.keras_models.post_keras_model`) or, for the
+torch frameworks, its twin :class:`cnnbook.torch_models.PostKerasNet`; the data for ``speed`` are
+the same seeded random images for every framework (NHWC for Keras, the same values NCHW for torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+FRAMEWORKS = ("keras/tensorflow", "keras/torch", "keras/jax", "torch loop", "cnnbook fit")
+PREFIX = "@@cnnbook "
+
+
+def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random MNIST-shaped images ``(n, 28, 28, 1)`` float32 in [0, 1) and labels ``(n,)``."""
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
+
+
+def mnist(limit: int | None, seed: int):
+    """MNIST as NHWC float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)``."""
+    from cnnbook.datasets import load_mnist
+
+    (x, y), (xt, yt) = load_mnist(limit=limit, seed=seed)
+    return ((x[..., None] / np.float32(255)).astype(np.float32), y.astype(np.int64)), \
+        ((xt[..., None] / np.float32(255)).astype(np.float32), yt.astype(np.int64))
+
+
+class KerasSide:
+    """The post's Keras model on whatever backend ``KERAS_BACKEND`` names."""
+
+    def __init__(self) -> None:
+        import keras
+
+        from cnnbook import keras_models
+
+        self.keras, self.models = keras, keras_models
+
+    def versions(self) -> dict[str, str]:
+        return {"keras": self.keras.__version__, "backend": self.keras.backend.backend()}
+
+    def model(self, seed: int):
+        self.keras.utils.set_random_seed(seed)
+        return self.models.compile_like_post(self.models.post_keras_model(), sparse_labels=True)
+
+    def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
+        x, y = synthetic(batch_size * steps, seed)
+        model = self.model(seed)
+        model.fit(x[: 2 * batch_size], y[: 2 * batch_size], batch_size=batch_size, verbose=0)
+        model.predict(x[: 2 * batch_size], batch_size=batch_size, verbose=0)  # warm-up: tracing
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+        train_s = time.perf_counter() - start
+        start = time.perf_counter()
+        model.predict(x, batch_size=batch_size, verbose=0)
+        infer_s = time.perf_counter() - start
+        return {"train_images_per_s": len(x) / train_s, "infer_images_per_s": len(x) / infer_s}
+
+    def train(self, limit: int | None, epochs: int, batch_size: int, seed: int) -> dict[str, Any]:
+        (x, y), (xt, yt) = mnist(limit, seed)
+        model = self.model(seed)
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
+        seconds = time.perf_counter() - start
+        _, accuracy = model.evaluate(xt, yt, batch_size=1000, verbose=0)
+        return {"accuracy": float(accuracy), "seconds": seconds, "train_images": len(x)}
+
+
+class TorchSide:
+    """The torch twin, trained by a hand-written loop (``loop``) or by ``cnnbook``'s ``fit``."""
+
+    def __init__(self, use_fit: bool) -> None:
+        import torch
+
+        from cnnbook import torch_models, torch_training
+
+        self.torch, self.models, self.training = torch, torch_models, torch_training
+        self.use_fit = use_fit
+        self.device = torch_training.resolve_device("auto")
+
+    def versions(self) -> dict[str, str]:
+        return {"torch": self.torch.__version__, "device": str(self.device)}
+
+    def sync(self) -> None:
+        if self.device.type == "cuda":
+            self.torch.cuda.synchronize()
+
+    def tensors(self, x: np.ndarray, y: np.ndarray):
+        t = self.torch
+        return (t.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(self.device),  # (N, 1, 28, 28)
+                t.from_numpy(y).to(self.device))  # (N,)
+
+    def epoch(self, model, optimizer, x, y, batch_size: int, seed: int) -> None:
+        """One epoch: ``fit`` or the minimal loop (shuffle, forward, loss, backward, step)."""
+        t = self.torch
+        if self.use_fit:
+            self.training.fit(model, (x, y), epochs=1, optimizer=optimizer, batch_size=batch_size,
+                              device=self.device, seed=seed, verbose=0)
+            return
+        model.train()
+        loss_fn = t.nn.CrossEntropyLoss()
+        order = t.randperm(len(x), device=self.device)
+        for start in range(0, len(x), batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss_fn(model(x[idx]), y[idx]).backward()  # (B, 10) logits
+            optimizer.step()
+        self.sync()
+
+    def predict(self, model, x, batch_size: int):
+        t = self.torch
+        if self.use_fit:
+            return self.training.evaluate(model, (x, t.zeros(len(x), dtype=t.long,
+                                                             device=self.device)),
+                                          batch_size=batch_size, device=self.device)
+        model.eval()
+        with t.no_grad():
+            out = t.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+        self.sync()
+        return out
+
+    def model_and_optimizer(self, seed: int):
+        self.torch.manual_seed(seed)
+        model = self.models.PostKerasNet().to(self.device)
+        return model, self.torch.optim.Adam(model.parameters(), lr=1e-3)  # Keras "adam"
+
+    def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
+        x, y = self.tensors(*synthetic(batch_size * steps, seed))
+        model, optimizer = self.model_and_optimizer(seed)
+        self.epoch(model, optimizer, x[: 2 * batch_size], y[: 2 * batch_size], batch_size, seed)
+        self.predict(model, x[: 2 * batch_size], batch_size)  # warm-up
+        start = time.perf_counter()
+        self.epoch(model, optimizer, x, y, batch_size, seed)
+        train_s = time.perf_counter() - start
+        start = time.perf_counter()
+        self.predict(model, x, batch_size)
+        infer_s = time.perf_counter() - start
+        return {"train_images_per_s": len(x) / train_s, "infer_images_per_s": len(x) / infer_s}
+
+    def train(self, limit: int | None, epochs: int, batch_size: int, seed: int) -> dict[str, Any]:
+        (x, y), (xt, yt) = mnist(limit, seed)
+        x, y = self.tensors(x, y)
+        model, optimizer = self.model_and_optimizer(seed)
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            self.epoch(model, optimizer, x, y, batch_size, seed + epoch)
+        seconds = time.perf_counter() - start
+        xt, yt = self.tensors(xt, yt)
+        accuracy = self.training.evaluate(model, (xt, yt), device=self.device)["accuracy"]
+        return {"accuracy": accuracy, "seconds": seconds, "train_images": len(x)}
+
+
+def serve(framework: str) -> None:
+    """Answer requests from stdin until ``exit`` or end of input."""
+    out = sys.stdout
+    sys.stdout = sys.stderr  # whatever the frameworks print stays off the protocol channel
+    start = time.perf_counter()
+    side = KerasSide() if framework.startswith("keras/") else TorchSide(framework == "cnnbook fit")
+    import_s = time.perf_counter() - start
+    for line in sys.stdin:
+        request = json.loads(line)
+        task = request.pop("task")
+        try:
+            if task == "exit":
+                break
+            if task == "ready":
+                answer: dict[str, Any] = {"import_s": import_s, **side.versions()}
+            elif task in ("speed", "train"):
+                answer = getattr(side, task)(**request)
+            else:
+                raise ValueError(f"unknown task {task!r}")
+        except Exception as err:  # reported to the runner, which raises it there
+            answer = {"error": f"{type(err).__name__}: {err}"}
+        out.write(PREFIX + json.dumps(answer) + "\n")
+        out.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="one framework, serving benchmark requests")
+    parser.add_argument("--framework", choices=FRAMEWORKS, required=True)
+    args = parser.parse_args(argv)
+    if args.framework.startswith("keras/"):
+        backend = args.framework.split("/", 1)[1]
+        if os.environ.get("KERAS_BACKEND", backend) != backend:
+            parser.error(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']} but --framework "
+                         f"{args.framework}")
+        os.environ["KERAS_BACKEND"] = backend  # before the first `import keras`
+    serve(args.framework)
+
+
+if __name__ == "__main__":
+    main()
