@@ -6,7 +6,7 @@ Layouts follow PyTorch: inputs are NCHW ``(N, C_in, H, W)`` and weights are OIHW
 
 The vectorised version is *im2col*: :func:`numpy.lib.stride_tricks.sliding_window_view` gives a
 view with one ``(C_in, kH, kW)`` window per output position, the windows are laid out as the
-columns of a matrix ``(C_in*kH*kW, H_out*W_out)``, and one matrix product with the weights
+columns of a matrix ``(C_in*kH*kW, N*H_out*W_out)``, and one matrix product with the weights
 reshaped to ``(C_out, C_in*kH*kW)`` computes every output of every filter at once.
 
 Padding is an int, a pair ``(pH, pW)``, ``"valid"`` (no padding) or ``"same"``. ``"same"`` follows
