@@ -36,17 +36,15 @@ def package_versions() -> dict[str, str]:
     return found
 
 
-def run_header(profile: Profile | str, data_line: str, device: Any) -> str:
-    """Print (and return) three lines: the profile, the data, the device.
+def run_header(profile: Profile | str, data_line: str, device: Any) -> None:
+    """Print three lines: the profile, the data, the device.
 
     Args:
         profile: the active :class:`~cnnbook.config.Profile` (or its name).
         data_line: one line about the data, e.g. from ``cnnbook.datasets.describe_data``.
         device: the training device (a ``torch.device`` or a string such as ``"cpu (Keras)"``).
     """
-    text = f"{_profile_line(profile)}\ndata: {data_line}\ndevice: {device}"
-    print(text)
-    return text
+    print(f"{_profile_line(profile)}\ndata: {data_line}\ndevice: {device}")
 
 
 def _format(value: Any) -> str:
@@ -56,8 +54,8 @@ def _format(value: Any) -> str:
 
 
 def reproducibility_card(seed: int, device: Any, profile: Profile | str, data: str,
-                         wall_time_s: float, metrics: Mapping[str, Any]) -> str:
-    """Print (and return) a short card: how to get these numbers again.
+                         wall_time_s: float, metrics: Mapping[str, Any]) -> None:
+    """Print a short card: how to get these numbers again.
 
     Args:
         seed: the seed every training run used.
@@ -76,6 +74,4 @@ def reproducibility_card(seed: int, device: Any, profile: Profile | str, data: s
         *(f"  {name}: {_format(value)}" for name, value in metrics.items()),
         f"  versions: {versions}",
     ]
-    text = "\n".join(lines)
-    print(text)
-    return text
+    print("\n".join(lines))

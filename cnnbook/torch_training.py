@@ -126,10 +126,16 @@ def _batches(data: Data, batch_size: int, shuffle: bool, seed: int,
 
 
 def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: torch.device,
-               optimizer: torch.optim.Optimizer | None, desc: str = "") -> dict[str, float]:
-    """One pass over ``batches``; trains when ``optimizer`` is given. Syncs once, at the end."""
+               optimizer: torch.optim.Optimizer | None, desc: str | None = None
+               ) -> dict[str, float]:
+    """One pass over ``batches``; trains when ``optimizer`` is given. Syncs once, at the end.
+
+    A progress bar is offered (see :mod:`cnnbook.progress`) only when ``desc`` is given.
+    """
     losses, corrects, sizes = [], [], []
-    for xb, yb in progress(batches, desc=desc, leave=False, unit="batch"):
+    if desc is not None:
+        batches = progress(batches, desc=desc, leave=False, unit="batch")
+    for xb, yb in batches:
         xb = xb.to(device, non_blocking=True)  # (B, C, H, W)
         yb = yb.to(device, non_blocking=True)  # (B,)
         logits = model(xb)  # (B, num_classes)
@@ -210,7 +216,7 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
                               "seed": seed, "steps": len(batches)})
     for epoch in range(epochs):
         model.train()
-        desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else ""
+        desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else None
         logs = _run_epoch(model, batches, loss_fn, device, optimizer, desc)
         if val_batches is not None:
             val = evaluate(model, val_batches, loss=loss_fn, device=device)

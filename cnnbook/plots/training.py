@@ -6,8 +6,9 @@
 - :func:`show_predictions`: a grid of images titled ``true / pred``; mistakes get a vermillion
   title and a thick frame (the Okabe-Ito palette, readable with every common colour blindness).
 
-Every function returns its ``Figure`` with a white background. Light module: NumPy, matplotlib
-and (for the confusion matrix) scikit-learn only.
+Every function returns its ``Figure`` (already closed in pyplot: a notebook shows it once, as
+the cell's value) with a white background. Light module: NumPy, matplotlib and (for the
+confusion matrix) scikit-learn only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -23,6 +25,18 @@ from cnnbook._optional import require
 # Okabe-Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 MISTAKE = "#D55E00"
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A white, constrained-layout figure that pyplot does not keep.
+
+    It is made by pyplot (so that Jupyter's inline backend knows how to draw it) and closed at
+    once: a notebook shows it exactly once, when it is a cell's value, and it is freed when
+    dropped.
+    """
+    fig = plt.figure(figsize=(width, height), dpi=100, facecolor="white", layout="constrained")
+    plt.close(fig)
+    return fig
 
 
 def _as_dict(history: Any) -> Mapping[str, Sequence[float]]:
@@ -55,8 +69,7 @@ def plot_history(history: Any, labels: Sequence[str] | None = None,
         if not any(metric in d for d in dicts):
             raise KeyError(f"no history holds {metric!r}; keys: {sorted(dicts[0])}")
 
-    fig = Figure(figsize=(4.2 * len(metrics), 3.4), dpi=100, facecolor="white",
-                 layout="constrained")
+    fig = _figure(4.2 * len(metrics), 3.4)
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics):
         for i, (d, label) in enumerate(zip(dicts, labels)):
@@ -87,7 +100,7 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], 
         normalize: ``None`` (counts), ``"true"`` (rows sum to 1), ``"pred"`` or ``"all"``.
     """
     metrics = require("sklearn.metrics")
-    fig = Figure(figsize=(6.0, 5.2), dpi=100, facecolor="white", layout="constrained")
+    fig = _figure(6.0, 5.2)
     ax = fig.subplots()
     metrics.ConfusionMatrixDisplay.from_predictions(
         np.asarray(y_true), np.asarray(y_pred), labels=list(range(len(class_names))),
@@ -131,8 +144,7 @@ def show_predictions(images: Any, y_true: Any, y_pred: Any, class_names: Sequenc
         raise ValueError("no images to show")
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(1.3 * ncols, 1.5 * nrows + 0.4), dpi=100, facecolor="white",
-                 layout="constrained")
+    fig = _figure(1.3 * ncols, 1.5 * nrows + 0.4)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     wrong = 0
     for i, ax in enumerate(axes):
