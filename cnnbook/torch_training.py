@@ -132,7 +132,7 @@ def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: t
 
     A progress bar is offered (see :mod:`cnnbook.progress`) only when ``desc`` is given.
     """
-    losses, corrects, sizes = [], [], []
+    losses, predictions, targets, sizes = [], [], [], []
     if desc is not None:
         batches = progress(batches, desc=desc, leave=False, unit="batch")
     for xb, yb in batches:
@@ -144,15 +144,16 @@ def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: t
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        target = yb.argmax(1) if yb.ndim == 2 else yb  # one-hot labels are accepted too
+        # Keep per-step work to one extra kernel (argmax); compare and count once per epoch.
         losses.append(loss.detach())
-        corrects.append((logits.detach().argmax(1) == target).sum())
+        predictions.append(logits.detach().argmax(1))  # (B,)
+        targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # one-hot labels are accepted too
         sizes.append(len(yb))
     if not sizes:
         raise ValueError("no batches: the data is empty")
     weights = torch.tensor(sizes, device=device, dtype=torch.float32)
     total_loss = (torch.stack(losses).float() * weights).sum()  # mean loss x batch size
-    total_correct = torch.stack(corrects).sum()
+    total_correct = (torch.cat(predictions) == torch.cat(targets)).sum()
     seen = sum(sizes)
     return {"loss": total_loss.item() / seen, "accuracy": total_correct.item() / seen}
 

@@ -19,6 +19,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cnnbook._optional import require
 
@@ -82,6 +83,7 @@ def plot_history(history: Any, labels: Sequence[str] | None = None,
                     ax.plot(epochs, values, style, color=colour, marker="o", markersize=3,
                             label=f"{prefix}{kind}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.grid(alpha=0.3)
