@@ -9,8 +9,12 @@ from hypothesis import strategies as st
 
 from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, conv_output_size
 
-torch = pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
-F = torch.nn.functional
+
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch, the reference; only the tests that compare with it skip when it is missing."""
+    return pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
+
 
 TOL64 = 1e-10
 
@@ -68,7 +72,8 @@ def arrays(case: dict, dtype=np.float64):
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @settings(max_examples=40, deadline=None)
 @given(conv_cases())
-def test_conv2d_forward_and_backward_match_torch(case):
+def test_conv2d_forward_and_backward_match_torch(torch, case):
+    F = torch.nn.functional
     rng, x, w, b = arrays(case)
     kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
     out = conv2d(x, w, b, **kwargs)  # (N, C_out, H_out, W_out)
@@ -117,7 +122,8 @@ def test_conv2d_is_cross_correlation_not_convolution():
     np.testing.assert_array_equal(out[0, 0], x[0, 0, :3, :3])
 
 
-def test_torch_rejects_same_padding_with_stride():
+def test_torch_rejects_same_padding_with_stride(torch):
+    F = torch.nn.functional
     x, w = torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3)
     with pytest.raises(RuntimeError, match="same"):
         F.conv2d(x, w, stride=2, padding="same")

@@ -17,8 +17,12 @@ from cnnbook.ops import (
     softmax,
 )
 
-torch = pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
-F = torch.nn.functional
+
+@pytest.fixture(scope="module")
+def torch():
+    """PyTorch, the reference; only the tests that compare with it skip when it is missing."""
+    return pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
+
 
 TOL64 = 1e-10
 
@@ -39,7 +43,8 @@ def logits_and_labels(draw):
 
 @settings(max_examples=30, deadline=None)
 @given(logits_and_labels())
-def test_softmax_log_softmax_and_cross_entropy_match_torch(case):
+def test_softmax_log_softmax_and_cross_entropy_match_torch(torch, case):
+    F = torch.nn.functional
     z, y, _ = case
     zt = torch.tensor(z, requires_grad=True)
     for ours, theirs in ((softmax(z), F.softmax(zt, 1)), (log_softmax(z), F.log_softmax(zt, 1))):
@@ -86,7 +91,8 @@ def test_probability_cross_entropy_is_clipped_not_infinite():
     assert cross_entropy(probs, np.array([1]), from_logits=False) == pytest.approx(-np.log(1e-7))
 
 
-def test_relu_and_its_gradient_match_torch():
+def test_relu_and_its_gradient_match_torch(torch):
+    F = torch.nn.functional
     rng = np.random.default_rng(0)
     x = rng.standard_normal((3, 4, 5))
     x[0, 0, :3] = 0.0  # the kink: torch's gradient there is 0
