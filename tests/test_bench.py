@@ -93,7 +93,9 @@ def test_workers_train_on_real_mnist():
     if config.data_dir() is None:
         pytest.skip("CNNBOOK_DATA_DIR is not set: no offline data")
     with Workers(["cnnbook fit"]) as workers:
-        (row,) = train_each(workers, limit=200, epochs=1, batch_size=50, seed=0)
-    assert row["framework"] == "cnnbook fit" and row["train_images"] == 200
+        (row,) = train_each(workers, limit=200, test_limit=500, epochs=1, batch_size=50,
+                            seed=0)
+    assert row["framework"] == "cnnbook fit"
+    assert (row["train_images"], row["test_images"]) == (200, 500)
     assert 0.15 < row["accuracy"] <= 1, f"no better than chance: {row}"  # 10 classes
     assert row["seconds"] > 0

@@ -8,9 +8,11 @@ anything else a framework prints goes to stderr. Requests:
 - ``{"task": "ready"}``: versions and the import time (the runner waits for every worker to be
   ready before timing anything, so imports do not compete with measurements).
 - ``{"task": "speed", "batch_size": B, "steps": S, "seed": s}``: images/s for training (S steps of
-  B images) and for inference over the same images, after an untimed warm-up.
-- ``{"task": "train", "limit": L, "epochs": E, "batch_size": B, "seed": s}``: train on ``L``
-  MNIST images, return the test accuracy and the seconds the training took.
+  B images) and for inference over the same images. The first request at a batch size builds the
+  model and warms it up untimed (lazy imports, graph tracing); later ones reuse that model.
+- ``{"task": "train", "limit": L, "test_limit": T, "epochs": E, "batch_size": B, "seed": s}``:
+  train on ``L`` MNIST images (``None``: all), return the accuracy on ``T`` test images and the
+  seconds the training took.
 - ``{"task": "exit"}``.
 
 The model is the post's Keras model (:func:`cnnbook.keras_models.post_keras_model`) or, for the
@@ -39,11 +41,11 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
 
 
-def mnist(limit: int | None, seed: int):
+def mnist(limit: int | None, test_limit: int | None, seed: int):
     """MNIST as NHWC float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)``."""
     from cnnbook.datasets import load_mnist
 
-    (x, y), (xt, yt) = load_mnist(limit=limit, seed=seed)
+    (x, y), (xt, yt) = load_mnist(limit=limit, test_limit=test_limit, seed=seed)
     return ((x[..., None] / np.float32(255)).astype(np.float32), y.astype(np.int64)), \
         ((xt[..., None] / np.float32(255)).astype(np.float32), yt.astype(np.int64))
 
@@ -57,6 +59,7 @@ class KerasSide:
         from cnnbook import keras_models
 
         self.keras, self.models = keras, keras_models
+        self.warm: dict[int, Any] = {}  # batch size -> model already warmed up by ``speed``
 
     def versions(self) -> dict[str, str]:
         return {"keras": self.keras.__version__, "backend": self.keras.backend.backend()}
@@ -67,9 +70,11 @@ class KerasSide:
 
     def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
         x, y = synthetic(batch_size * steps, seed)
-        model = self.model(seed)
-        model.fit(x[: 2 * batch_size], y[: 2 * batch_size], batch_size=batch_size, verbose=0)
-        model.predict(x[: 2 * batch_size], batch_size=batch_size, verbose=0)  # warm-up: tracing
+        model = self.warm.get(batch_size)
+        if model is None:  # first request at this batch size: build, then warm up (tracing)
+            model = self.warm[batch_size] = self.model(seed)
+            model.fit(x[: 2 * batch_size], y[: 2 * batch_size], batch_size=batch_size, verbose=0)
+            model.predict(x[: 2 * batch_size], batch_size=batch_size, verbose=0)
         start = time.perf_counter()
         model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
         train_s = time.perf_counter() - start
@@ -78,14 +83,16 @@ class KerasSide:
         infer_s = time.perf_counter() - start
         return {"train_images_per_s": len(x) / train_s, "infer_images_per_s": len(x) / infer_s}
 
-    def train(self, limit: int | None, epochs: int, batch_size: int, seed: int) -> dict[str, Any]:
-        (x, y), (xt, yt) = mnist(limit, seed)
+    def train(self, limit: int | None, test_limit: int | None, epochs: int, batch_size: int,
+              seed: int) -> dict[str, Any]:
+        (x, y), (xt, yt) = mnist(limit, test_limit, seed)
         model = self.model(seed)
         start = time.perf_counter()
         model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
         seconds = time.perf_counter() - start
         _, accuracy = model.evaluate(xt, yt, batch_size=1000, verbose=0)
-        return {"accuracy": float(accuracy), "seconds": seconds, "train_images": len(x)}
+        return {"accuracy": float(accuracy), "seconds": seconds, "train_images": len(x),
+                "test_images": len(xt)}
 
 
 class TorchSide:
@@ -99,6 +106,7 @@ class TorchSide:
         self.torch, self.models, self.training = torch, torch_models, torch_training
         self.use_fit = use_fit
         self.device = torch_training.resolve_device("auto")
+        self.warm: dict[int, Any] = {}  # batch size -> (model, optimizer) warmed up by ``speed``
 
     def versions(self) -> dict[str, str]:
         return {"torch": self.torch.__version__, "device": str(self.device)}
@@ -148,9 +156,12 @@ class TorchSide:
 
     def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
         x, y = self.tensors(*synthetic(batch_size * steps, seed))
-        model, optimizer = self.model_and_optimizer(seed)
-        self.epoch(model, optimizer, x[: 2 * batch_size], y[: 2 * batch_size], batch_size, seed)
-        self.predict(model, x[: 2 * batch_size], batch_size)  # warm-up
+        if batch_size not in self.warm:  # first request at this batch size: warm up
+            model, optimizer = self.warm[batch_size] = self.model_and_optimizer(seed)
+            self.epoch(model, optimizer, x[: 2 * batch_size], y[: 2 * batch_size], batch_size,
+                       seed)
+            self.predict(model, x[: 2 * batch_size], batch_size)
+        model, optimizer = self.warm[batch_size]
         start = time.perf_counter()
         self.epoch(model, optimizer, x, y, batch_size, seed)
         train_s = time.perf_counter() - start
@@ -159,8 +170,9 @@ class TorchSide:
         infer_s = time.perf_counter() - start
         return {"train_images_per_s": len(x) / train_s, "infer_images_per_s": len(x) / infer_s}
 
-    def train(self, limit: int | None, epochs: int, batch_size: int, seed: int) -> dict[str, Any]:
-        (x, y), (xt, yt) = mnist(limit, seed)
+    def train(self, limit: int | None, test_limit: int | None, epochs: int, batch_size: int,
+              seed: int) -> dict[str, Any]:
+        (x, y), (xt, yt) = mnist(limit, test_limit, seed)
         x, y = self.tensors(x, y)
         model, optimizer = self.model_and_optimizer(seed)
         start = time.perf_counter()
@@ -169,7 +181,8 @@ class TorchSide:
         seconds = time.perf_counter() - start
         xt, yt = self.tensors(xt, yt)
         accuracy = self.training.evaluate(model, (xt, yt), device=self.device)["accuracy"]
-        return {"accuracy": accuracy, "seconds": seconds, "train_images": len(x)}
+        return {"accuracy": accuracy, "seconds": seconds, "train_images": len(x),
+                "test_images": len(xt)}
 
 
 def serve(framework: str) -> None:
