@@ -24,8 +24,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # before keras imports its TensorFlow backend
 
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+import keras
+from keras import layers
 
 
 def post_tensorflow_model(input_shape: tuple[int, int, int] = (28, 28, 1),

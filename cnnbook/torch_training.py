@@ -102,7 +102,7 @@ class TensorBatches:
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
 
     def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)  # ceil
+        return (len(self.x) + self.batch_size - 1) // self.batch_size  # ceil(N / batch_size)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         n = len(self.x)

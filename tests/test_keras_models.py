@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
 
-from cnnbook.keras_models import (  # noqa: E402
+from cnnbook.keras_models import (
     compile_like_post,
     post_keras_model,
     post_pytorch_model,

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
-from cnnbook.torch_models import (  # noqa: E402
+from cnnbook.torch_models import (
     PostKerasNet,
     PostPyTorchNet,
     PostTensorFlowNet,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
-from cnnbook.torch_models import PostTensorFlowNet  # noqa: E402
-from cnnbook.torch_training import (  # noqa: E402
+from cnnbook.torch_models import PostTensorFlowNet
+from cnnbook.torch_training import (
     History,
     TensorBatches,
     evaluate,
