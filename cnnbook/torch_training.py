@@ -172,7 +172,8 @@ def evaluate(model: nn.Module, data: Data, *, loss: Callable | None = None,
     try:
         with torch.no_grad():
             return _run_epoch(model, _batches(data, batch_size, False, 0, device),
-                              loss or nn.CrossEntropyLoss(), device, optimizer=None)
+                              nn.CrossEntropyLoss() if loss is None else loss, device,
+                              optimizer=None)
     finally:
         model.train(was_training)
 
@@ -206,8 +207,9 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
     seed_everything(seed)
     device = resolve_device(device)
     model.to(device)
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = loss or nn.CrossEntropyLoss()
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss() if loss is None else loss
     batches = _batches(train, batch_size, shuffle, seed, device)
     val_batches = None
     if validation_data is not None:
