@@ -34,8 +34,8 @@ def toc_entries(root: Path = ROOT) -> list[str]:
     text = (root / "_toc.yml").read_text()
     try:
         sys.path.insert(0, str(root / ".ci"))
-        from toc_notebooks import entries  # needs PyYAML
         import yaml
+        from toc_notebooks import entries  # needs PyYAML
 
         return list(entries(yaml.safe_load(text)))
     except ImportError:  # no PyYAML: the TOC is simple enough for a line scan

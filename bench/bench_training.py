@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("CNNBOOK_PROGRESS", "0")  # a bar on a terminal would garble the table
+import torch
+from torch import nn
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from cnnbook import torch_models  # noqa: E402
-from cnnbook.torch_training import TensorBatches, fit, resolve_device  # noqa: E402
+from cnnbook import torch_models
+from cnnbook.torch_training import TensorBatches, fit, resolve_device
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "training.json"
 MODELS = {  # name -> (class, input shape (C, H, W))

@@ -3,13 +3,16 @@
 The two frameworks store the same numbers in different layouts; each difference is handled by one
 small function below, so a chapter can show (and a test can check) each on its own:
 
-===========================  ==========================  =============================  ==========
-What                          Keras                       torch                          function
-===========================  ==========================  =============================  ==========
-convolution kernel            ``(kh, kw, in, out)`` HWIO  ``(out, in, kh, kw)`` OIHW      :func:`conv_kernel_keras_to_torch`
-dense matrix                  ``(in, out)``               ``(out, in)``                   :func:`dense_keras_to_torch`
-first dense after Flatten     rows in ``(h, w, c)`` order columns in ``(c, h, w)`` order :func:`flatten_permutation`
-===========================  ==========================  =============================  ==========
+=========================  ==============================  ==============================
+What                       Keras                           torch
+=========================  ==============================  ==============================
+convolution kernel         ``(kh, kw, in, out)`` (HWIO)    ``(out, in, kh, kw)`` (OIHW)
+dense matrix               ``(in, out)``                   ``(out, in)``
+first dense after Flatten  rows in ``(h, w, c)`` order     columns in ``(c, h, w)`` order
+=========================  ==============================  ==============================
+
+Functions: :func:`conv_kernel_keras_to_torch` / :func:`conv_kernel_torch_to_keras`,
+:func:`dense_keras_to_torch` / :func:`dense_torch_to_keras`, and :func:`flatten_permutation`.
 
 The last row is the subtle one. Keras works on NHWC tensors, so ``Flatten`` lays a feature map out
 as ``h, w, c`` (channel fastest); torch works on NCHW, so ``torch.flatten`` gives ``c, h, w``.
@@ -52,21 +55,21 @@ FeatureShape = tuple[int, int, int]  # (height, width, channels) of the map that
 
 
 def conv_kernel_keras_to_torch(kernel: np.ndarray) -> np.ndarray:
-    """Keras ``Conv2D`` kernel ``(kh, kw, in, out)`` (HWIO) -> torch ``(out, in, kh, kw)`` (OIHW)."""
+    """Keras ``Conv2D`` kernel ``(kh, kw, in, out)`` (HWIO) -> torch ``(out, in, kh, kw)``."""
     if kernel.ndim != 4:
         raise ValueError(f"a Conv2D kernel has 4 dimensions (HWIO), got shape {kernel.shape}")
     return np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))
 
 
 def conv_kernel_torch_to_keras(weight: np.ndarray) -> np.ndarray:
-    """torch ``Conv2d`` weight ``(out, in, kh, kw)`` (OIHW) -> Keras ``(kh, kw, in, out)`` (HWIO)."""
+    """torch ``Conv2d`` weight ``(out, in, kh, kw)`` (OIHW) -> Keras ``(kh, kw, in, out)``."""
     if weight.ndim != 4:
         raise ValueError(f"a Conv2d weight has 4 dimensions (OIHW), got shape {weight.shape}")
     return np.ascontiguousarray(weight.transpose(2, 3, 1, 0))
 
 
 def flatten_permutation(height: int, width: int, channels: int) -> np.ndarray:
-    """Index map from torch's flattened ``(c, h, w)`` order to Keras's flattened ``(h, w, c)`` order.
+    """Index map from torch's flattened ``(c, h, w)`` order to Keras's ``(h, w, c)`` order.
 
     ``perm[j]`` is the position, in a Keras-flattened NHWC feature map, of the value that sits at
     position ``j`` of the torch-flattened NCHW map. So ``torch_flat = keras_flat[perm]``.
@@ -144,7 +147,8 @@ def _keras_layers(model: keras.Model) -> Iterator[tuple[keras.layers.Layer, Feat
     pending: FeatureShape | None = None
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            raise ValueError(f"nested model {layer.name!r}: port its layers model by model")
+            raise ValueError(  # noqa: TRY004 - one exception type for every mismatch
+                f"nested model {layer.name!r}: port its layers model by model")
         if isinstance(layer, keras.layers.Flatten):
             shape = tuple(layer.input.shape[1:])  # (h, w, c) for channels_last
             if len(shape) == 3 and layer.data_format != "channels_first":
@@ -153,7 +157,8 @@ def _keras_layers(model: keras.Model) -> Iterator[tuple[keras.layers.Layer, Feat
         if not layer.weights:
             continue
         if not isinstance(layer, tuple(k for k, _ in _PAIRS)):
-            raise ValueError(f"cannot port Keras layer {layer.name!r} ({type(layer).__name__})")
+            raise ValueError(  # noqa: TRY004
+                f"cannot port Keras layer {layer.name!r} ({type(layer).__name__})")
         yield layer, pending if isinstance(layer, keras.layers.Dense) else None
         pending = None
 
@@ -187,7 +192,7 @@ def _match(keras_model: keras.Model, torch_model: nn.Module):
         module = modules[key]
         expected = next(t for k, t in _PAIRS if isinstance(layer, k))
         if not isinstance(module, expected):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004
                 f"layer {name!r} is a Keras {type(layer).__name__} "
                 f"but a torch {type(module).__name__}"
             )
@@ -228,7 +233,7 @@ def keras_to_torch(
                 shape = flatten_shape if permute_flatten else None
                 values = [dense_keras_to_torch(weights[0], shape), *weights[1:]]
                 targets = [module.weight, module.bias]
-            else:  # BatchNormalization: gamma, beta, moving mean, moving variance (order of get_weights)
+            else:  # BatchNormalization: gamma, beta, moving mean, moving variance
                 _check_batchnorm(layer, module)
                 values = weights
                 targets = [module.weight, module.bias, module.running_mean, module.running_var]

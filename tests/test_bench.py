@@ -14,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from cnnbook.benchmarks.runner import (  # noqa: E402
+from cnnbook.benchmarks.runner import (
     Workers,
     available,
     missing_modules,

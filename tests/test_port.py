@@ -14,11 +14,14 @@ import pytest
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 
-from torch import nn  # noqa: E402
+from torch import nn
 
-from cnnbook import config  # noqa: E402
-from cnnbook import keras_models, torch_models  # noqa: E402
-from cnnbook.port import (  # noqa: E402
+from cnnbook import (
+    config,
+    keras_models,
+    torch_models,
+)
+from cnnbook.port import (
     conv_kernel_keras_to_torch,
     conv_kernel_torch_to_keras,
     dense_keras_to_torch,

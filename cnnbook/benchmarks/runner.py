@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from cnnbook.benchmarks.worker import FRAMEWORKS, PREFIX
 
@@ -66,7 +66,8 @@ class Worker:
                    CNNBOOK_PROGRESS="0", PYTHONUNBUFFERED="1")
         if self.framework.startswith("keras/"):
             env["KERAS_BACKEND"] = self.framework.split("/", 1)[1]
-        self.log = tempfile.TemporaryFile(mode="w+")  # the worker's stderr, shown on failure
+        # The worker's stderr, shown on failure; it lives as long as the worker (closed in close()).
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cnnbook.benchmarks.worker", "--framework", self.framework],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
@@ -107,10 +108,10 @@ class Workers(dict):
     def __init__(self, frameworks: list[str]) -> None:
         super().__init__((name, Worker(name)) for name in frameworks)
 
-    def __enter__(self) -> Workers:
+    def __enter__(self) -> Self:
         return self.wait_ready()
 
-    def wait_ready(self) -> Workers:
+    def wait_ready(self) -> Self:
         """Block until every worker has imported its framework; returns ``self``.
 
         ``self.versions`` then maps each framework to its versions and import seconds.

@@ -204,7 +204,7 @@ def serve(framework: str) -> None:
                 answer = getattr(side, task)(**request)
             else:
                 raise ValueError(f"unknown task {task!r}")
-        except Exception as err:  # reported to the runner, which raises it there
+        except Exception as err:  # noqa: BLE001 - sent to the runner, which raises it there
             answer = {"error": f"{type(err).__name__}: {err}"}
         out.write(PREFIX + json.dumps(answer) + "\n")
         out.flush()
