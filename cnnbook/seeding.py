@@ -10,12 +10,14 @@ so seeding must never be the thing that imports them. A chapter that uses torch 
 before it trains, so ``seed_everything`` called right before training reaches it. Seeding is cheap:
 call it again right before each training run to make that run repeatable on its own.
 
+``PYTHONHASHSEED`` is not touched: hash randomisation is fixed when the interpreter starts, so set
+it in the environment (``make`` and CI set ``PYTHONHASHSEED=0``).
+
 This module is light: it imports no framework at module top.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import sys
 
@@ -41,8 +43,6 @@ def seed_everything(seed: int) -> list[str]:
     seeded = ["random", "numpy"]
     random.seed(seed)
     np.random.seed(seed)
-    # Affects only subprocesses started after this call (hash randomisation is fixed at start-up).
-    os.environ.setdefault("PYTHONHASHSEED", str(seed))
 
     torch = sys.modules.get("torch")
     if torch is not None:
