@@ -24,6 +24,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # before keras imports its TensorFlow backend
 
+import importlib
+
 import keras
 from keras import layers
 
@@ -111,3 +113,19 @@ def layer_table(model: keras.Model) -> list[tuple[str, tuple[int, ...], int]]:
     """
     return [(type(layer).__name__, tuple(layer.output.shape[1:]), int(layer.count_params()))
             for layer in model.layers]
+
+
+def backend_device() -> str:
+    """Where Keras computes, for any backend: e.g. ``"cpu (tensorflow backend)"``, ``"cuda (torch
+    backend)"``. Imports only the backend Keras already loaded."""
+    backend = keras.config.backend()
+    module = importlib.import_module(backend)
+    if backend == "tensorflow":
+        device = "gpu" if module.config.list_physical_devices("GPU") else "cpu"
+    elif backend == "torch":
+        device = "cuda" if module.cuda.is_available() else "cpu"
+    elif backend == "jax":
+        device = module.devices()[0].platform
+    else:
+        device = "cpu"
+    return f"{device} ({backend} backend)"

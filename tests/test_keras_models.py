@@ -114,3 +114,11 @@ def test_layer_table_matches_the_posts_keras_code():
     assert table == layer_table(post)
     assert sum(row[2] for row in table) == 225_034
     assert table[0] == ("Conv2D", (26, 26, 32), 320)
+
+
+def test_backend_device_names_the_backend():
+    from cnnbook.keras_models import backend_device
+
+    text = backend_device()
+    assert text.endswith(f"({keras.config.backend()} backend)")
+    assert text.split()[0] in {"cpu", "gpu", "cuda", "tpu", "mps"}
