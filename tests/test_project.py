@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,23 @@ def test_notebook_hygiene(path):
     for marker in ("/work/", "/home/", "/root/", "/tmp/", "site-packages"):
         assert marker not in text, f"stored output contains a machine path ({marker})"
     assert (ROOT / path).stat().st_size < 1_500_000
+
+
+PLOT_CALL = re.compile(r"\b(show_images|show_kernels|show_feature_maps|plot_history|"
+                       r"plot_confusion_matrix|show_predictions|plt\.subplots|plt\.figure)\(")
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=str)
+def test_every_figure_shows_exactly_once(path):
+    """nbval does not compare images, so check here that figures neither vanish nor double."""
+    nb = json.loads((ROOT / path).read_text())
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        pngs = [o["data"]["image/png"] for o in cell["outputs"] if "image/png" in o.get("data", {})]
+        if PLOT_CALL.search("".join(cell["source"])):
+            assert pngs, f"cell {index} draws a figure but stores no image"
+        assert len(pngs) == len(set(map(str, pngs))), f"cell {index} shows the same figure twice"
 
 
 def test_book_configs_for_make(tmp_path):

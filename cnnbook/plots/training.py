@@ -6,8 +6,10 @@
 - :func:`show_predictions`: a grid of images titled ``true / pred``; mistakes get a vermillion
   title and a thick frame (the Okabe-Ito palette, readable with every common colour blindness).
 
-Every function returns its ``Figure`` (already closed in pyplot: a notebook shows it once, as
-the cell's value) with a white background. Light module: NumPy, matplotlib and (for the
+Every function returns its ``Figure`` with a white background, and leaves it open in pyplot like
+:mod:`cnnbook.plots.images` does: Jupyter shows it when the cell ends and ``plt.show()`` shows it in
+a script. Assign the result (``fig = plot_history(...)``) rather than leaving it as a cell's last
+value, or Jupyter draws it twice. Light module: NumPy, matplotlib and (for the
 confusion matrix) scikit-learn only.
 """
 
@@ -29,15 +31,8 @@ MISTAKE = "#D55E00"
 
 
 def _figure(width: float, height: float) -> Figure:
-    """A white, constrained-layout figure that pyplot does not keep.
-
-    It is made by pyplot (so that Jupyter's inline backend knows how to draw it) and closed at
-    once: a notebook shows it exactly once, when it is a cell's value, and it is freed when
-    dropped.
-    """
-    fig = plt.figure(figsize=(width, height), dpi=100, facecolor="white", layout="constrained")
-    plt.close(fig)
-    return fig
+    """A white, constrained-layout pyplot figure (shown by Jupyter at the end of the cell)."""
+    return plt.figure(figsize=(width, height), dpi=100, facecolor="white", layout="constrained")
 
 
 def _as_dict(history: Any) -> Mapping[str, Sequence[float]]:
