@@ -26,18 +26,6 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
-    """Spatial size after a convolution or pooling: ``(size + 2*padding - kernel) // stride + 1``.
-
-    Raises:
-        ValueError: when the input is smaller than the kernel (the output would be empty).
-    """
-    out = (size + 2 * padding - kernel) // stride + 1
-    if out < 1:
-        raise ValueError(f"input size {size} is too small for kernel {kernel} (stride {stride})")
-    return out
-
-
 def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: int, input_size: int) -> int:
     """Number of values per image after ``features``, found by one dummy forward pass.
 

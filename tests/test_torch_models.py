@@ -6,11 +6,11 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
+from cnnbook.ops import conv_output_size
 from cnnbook.torch_models import (
     PostKerasNet,
     PostPyTorchNet,
     PostTensorFlowNet,
-    conv_output_size,
     count_parameters,
     layer_table,
 )
@@ -68,7 +68,7 @@ def test_dropout_is_on_in_train_mode_and_off_in_eval_mode():
 
 
 def test_too_small_input_is_a_clear_error():
-    with pytest.raises(ValueError, match="too small"):
+    with pytest.raises(ValueError, match="does not fit"):
         conv_output_size(2, 3)
     with pytest.raises(ValueError, match="too small"):
         PostPyTorchNet(input_size=8)
