@@ -23,12 +23,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 1
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup book test test-unit test-notebooks test-book test-browser test-gpu lock clean
+.PHONY: help setup book test test-unit test-notebooks test-book test-browser test-gpu bench lock clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every notebook)"
 	@echo "make test   unit tests, nbval over every notebook, strict book build, browser test"
 	@echo "make test-gpu   nbval (lax) over the notebooks that need no TensorFlow, on a CUDA GPU"
+	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
 
 setup: $(STAMP) $(MATHJAX)
 
@@ -79,6 +80,10 @@ test-browser: setup
 
 test-gpu:
 	bash .ci/gpu_notebooks.sh
+
+bench: setup
+	$(BIN)/python bench/bench_datasets.py
+	$(BIN)/python bench/bench_training.py
 
 lock:
 	rm -rf /tmp/cnnbook-lock && $(PYTHON) -m venv /tmp/cnnbook-lock
