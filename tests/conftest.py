@@ -7,6 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis explores new random cases on every run by default. CI (HYPOTHESIS_PROFILE=ci, set by
+# .ci/run) replays a fixed, derandomized set so that a landing never hangs on a fresh draw.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".ci"))  # toc_notebooks, book_config: the Makefile's own helpers
