@@ -146,7 +146,7 @@ def test_page_renders(recorder, base_url, index):
     assert _href_target(page, "a.right-next") == expected_next, f"{name}: next link"
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name.replace('/', '__')}.png"), full_page=False)
+    page.screenshot(path=str(SCREENSHOTS / f"{name.replace('/', '__')}.png"), full_page=True)
     assert recorder.errors == [], f"{name}: errors from local resources: {recorder.errors}"
 
 
