@@ -47,13 +47,14 @@ class Profile:
             that the data source holds.
         test_limit: the same for the test set. Both profiles evaluate on the full test set
             by default, so accuracies are comparable.
-        max_epochs: an upper bound on epochs; ``None`` means the post's epochs.
+
+    Epochs, and any size a chapter needs to differ from these defaults, are chosen in the
+    chapter with :meth:`pick`, so that both settings are visible where they are used.
     """
 
     name: Literal["quick", "full"]
     train_limit: int | None
     test_limit: int | None
-    max_epochs: int | None
 
     @property
     def quick(self) -> bool:
@@ -68,22 +69,16 @@ class Profile:
         return quick if self.quick else full
 
     def describe(self) -> str:
-        """One line for a chapter's header, e.g. ``profile: quick (train <= 2,000 ...)``."""
+        """One line for a chapter's header; the chapter's data line gives the actual sizes."""
         if not self.quick:
             return "profile: full (all the training data the source holds, the post's epochs)"
-        parts = []
-        if self.train_limit is not None:
-            parts.append(f"train <= {self.train_limit:,} images, balanced per class")
-        if self.test_limit is not None:
-            parts.append(f"test <= {self.test_limit:,} images")
-        if self.max_epochs is not None:
-            parts.append(f"<= {self.max_epochs} epochs")
-        return f"profile: quick ({', '.join(parts)}); set {PROFILE_VAR}=full for the real thing"
+        return (f"profile: quick (class-balanced subsets, few epochs); "
+                f"{PROFILE_VAR}=full for all the data and the post's epochs")
 
 
 PROFILES: dict[str, Profile] = {
-    "full": Profile("full", train_limit=None, test_limit=None, max_epochs=None),
-    "quick": Profile("quick", train_limit=2000, test_limit=None, max_epochs=3),
+    "full": Profile("full", train_limit=None, test_limit=None),
+    "quick": Profile("quick", train_limit=2000, test_limit=None),
 }
 
 

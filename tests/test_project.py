@@ -49,7 +49,7 @@ def test_version_is_exposed():
 def test_profile_default_is_full(monkeypatch):
     monkeypatch.delenv(config.PROFILE_VAR, raising=False)
     profile = cnnbook.get_profile()
-    assert profile.name == "full" and profile.train_limit is None and profile.max_epochs is None
+    assert profile.name == "full" and profile.train_limit is None and profile.test_limit is None
     assert profile.pick(quick=2, full=10) == 10
 
 
