@@ -26,8 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # before keras imports its T
 
 import importlib
 
-import keras
-from keras import layers
+from cnnbook._optional import require
+
+require("keras")  # an ImportError that names the extra to install when keras is missing
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
 
 
 def post_tensorflow_model(input_shape: tuple[int, int, int] = (28, 28, 1),

@@ -33,10 +33,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keras
-import numpy as np
-import torch
-from torch import nn
+from cnnbook._optional import require
+
+require("keras")  # an ImportError that names the extra to install when keras is missing
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 __all__ = [
     "conv_kernel_keras_to_torch",

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
-import torch.nn.functional as F
-from torch import nn
+from cnnbook._optional import require
+
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
 
 
 def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: int, input_size: int) -> int:

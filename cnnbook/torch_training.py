@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
+from cnnbook._optional import require
 
-from cnnbook.progress import progress
-from cnnbook.seeding import seed_everything
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from cnnbook.progress import progress  # noqa: E402
+from cnnbook.seeding import seed_everything  # noqa: E402
 
 Data = Any  # a DataLoader, or an (x, y) tuple of tensors / NumPy arrays
 

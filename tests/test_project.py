@@ -207,3 +207,18 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in run and "```bash\nmake book\nmake test\n```" in readme
     assert "CNNBOOK_PROFILE=quick" in run and "CNNBOOK_OFFLINE=1" in run
+
+
+@pytest.mark.parametrize("module, missing, extra", [
+    ("cnnbook.torch_models", "torch", "torch"),
+    ("cnnbook.torch_training", "torch", "torch"),
+    ("cnnbook.datasets.torch_data", "torch", "torch"),
+    ("cnnbook.keras_models", "keras", "tf"),
+    ("cnnbook.port", "keras", "tf"),
+    ("cnnbook.datasets.tf_data", "tensorflow", "tf"),
+])
+def test_a_missing_framework_names_the_extra(module, missing, extra):
+    code = (f"import sys; sys.modules[{missing!r}] = None\n"  # makes `import {missing}` fail
+            f"try:\n    import {module}\nexcept ImportError as err:\n    print(err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert f"pip install 'cnnbook[{extra}]'" in out.stdout

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import tensorflow as tf
+from cnnbook._optional import require
+
+require("tensorflow")  # an ImportError that names the extra to install when tensorflow is missing
+import tensorflow as tf  # noqa: E402
 
 
 def to_tf_dataset(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int,

@@ -10,8 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from torch.utils.data import DataLoader, TensorDataset
+from cnnbook._optional import require
+
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import torch  # noqa: E402
+from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
 
 def to_tensors(x: np.ndarray, y: np.ndarray, mean: Sequence[float] | None = None,
