@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from cnnbook import torch_models
+from cnnbook.benchmarks.loops import hand_written_epoch, sync
 from cnnbook.torch_training import TensorBatches, fit, resolve_device
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "training.json"
@@ -36,25 +37,6 @@ MODELS = {  # name -> (class, input shape (C, H, W))
     "tensorflow": (torch_models.PostTensorFlowNet, (1, 28, 28)),
     "pytorch": (torch_models.PostPyTorchNet, (3, 32, 32)),
 }
-
-
-def sync(device: torch.device) -> None:
-    """Wait for the device to finish queued work, so a clock reading means something."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
-def hand_written_loop(model: nn.Module, batches: TensorBatches, optimizer: torch.optim.Optimizer,
-                      loss_fn: nn.Module) -> None:
-    """The minimal training epoch everybody writes: forward, loss, backward, step."""
-    model.train()
-    for xb, yb in batches:  # (B, C, H, W), (B,) already on the device
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        optimizer.step()
 
 
 def time_one(kind: str, model: nn.Module, batches: TensorBatches, device: torch.device,
@@ -69,7 +51,7 @@ def time_one(kind: str, model: nn.Module, batches: TensorBatches, device: torch.
             seed=seed, verbose=0)
     else:
         torch.manual_seed(seed)  # fit seeds too; keeps dropout draws comparable
-        hand_written_loop(model, batches, optimizer, loss_fn)
+        hand_written_epoch(model, batches, optimizer, loss_fn)
     sync(device)
     return time.perf_counter() - start
 

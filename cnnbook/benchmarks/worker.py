@@ -102,8 +102,10 @@ class TorchSide:
         import torch
 
         from cnnbook import torch_models, torch_training
+        from cnnbook.benchmarks import loops
 
         self.torch, self.models, self.training = torch, torch_models, torch_training
+        self.loops = loops
         self.use_fit = use_fit
         self.device = torch_training.resolve_device("auto")
         self.warm: dict[int, Any] = {}  # batch size -> (model, optimizer) warmed up by ``speed``
@@ -112,8 +114,7 @@ class TorchSide:
         return {"torch": self.torch.__version__, "device": str(self.device)}
 
     def sync(self) -> None:
-        if self.device.type == "cuda":
-            self.torch.cuda.synchronize()
+        self.loops.sync(self.device)
 
     def tensors(self, x: np.ndarray, y: np.ndarray):
         t = self.torch
@@ -127,14 +128,9 @@ class TorchSide:
             self.training.fit(model, (x, y), epochs=1, optimizer=optimizer, batch_size=batch_size,
                               device=self.device, seed=seed, verbose=0)
             return
-        model.train()
-        loss_fn = t.nn.CrossEntropyLoss()
-        order = t.randperm(len(x), device=self.device)
-        for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss_fn(model(x[idx]), y[idx]).backward()  # (B, 10) logits
-            optimizer.step()
+        batches = self.training.TensorBatches(x, y, batch_size, shuffle=True, seed=seed,
+                                              device=self.device)
+        self.loops.hand_written_epoch(model, batches, optimizer, t.nn.CrossEntropyLoss())
         self.sync()
 
     def predict(self, model, x, batch_size: int):
