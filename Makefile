@@ -23,11 +23,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 1
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup book test test-unit test-notebooks test-book test-browser test-gpu bench lock clean
+.PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-gpu bench lock clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every notebook)"
-	@echo "make test   unit tests, nbval over every notebook, strict book build, browser test"
+	@echo "make test   lint, unit tests, nbval over every notebook, strict book build, browser test"
+	@echo "make lint   ruff (package, tests, bench, tools), mypy cnnbook, notebook code cells at 80 columns"
 	@echo "make test-gpu   nbval (lax) over the notebooks that need no TensorFlow, on a CUDA GPU"
 	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
 
@@ -54,25 +55,31 @@ $(MATHJAX):
 BOOK_PROFILE = $(or $(CNNBOOK_PROFILE),full)
 book: setup
 	@echo "Building the book in the $(BOOK_PROFILE) profile (CNNBOOK_PROFILE)"
-	mkdir -p _build && $(BIN)/python .ci/book_config.py --execute cache --profile $(BOOK_PROFILE) > _build/_config.book.yml
+	mkdir -p _build && $(BIN)/python -m tools.book_config --execute cache --profile $(BOOK_PROFILE) > _build/_config.book.yml
 	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.book.yml .
 	@echo "Book built: open file://$(abspath _build/html/index.html)"
 
 # The stored notebook outputs come from the quick profile, so the tests run it unless told otherwise.
 test test-unit test-notebooks test-book test-browser: export CNNBOOK_PROFILE ?= quick
-test: setup test-unit test-notebooks test-book test-browser
+test: setup lint test-unit test-notebooks test-book test-browser
+
+# The post's quoted cells (tags post-verbatim, post-runnable) are skipped by the notebook lint.
+lint: setup
+	$(BIN)/ruff check cnnbook tests bench tools
+	$(BIN)/mypy cnnbook
+	$(BIN)/python -m tools.lint_notebooks
 
 test-unit: setup
 	$(BIN)/python -m pytest -m "not browser" tests
 
-NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
+NOTEBOOKS = $(shell $(BIN)/python -m tools.toc)
 test-notebooks: setup
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NOTEBOOKS)
 
 # Strict build from the outputs that nbval has just verified (each notebook executes once).
 test-book: setup
-	mkdir -p _build && $(BIN)/python .ci/book_config.py --execute off > _build/_config.noexec.yml
+	mkdir -p _build && $(BIN)/python -m tools.book_config --execute off > _build/_config.noexec.yml
 	$(BIN)/jupyter-book build $(JB_FLAGS) --all --config _build/_config.noexec.yml .
 
 test-browser: setup

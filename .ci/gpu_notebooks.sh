@@ -43,7 +43,7 @@
 # declares what it needs beyond torch/keras/matplotlib in its metadata:
 #     "metadata": {"cnnbook": {"requires": ["tensorflow"]}}
 # and is then reported as SKIP with the reason, never dropped silently. A notebook that imports a
-# missing module without declaring it is reported UNDECLARED and fails the run (.ci/gpu_select.py).
+# missing module without declaring it is reported UNDECLARED and fails the run (tools/gpu_select.py).
 #
 # Options:
 #   --list           print RUN/SKIP/UNDECLARED and the reason for each notebook, run nothing
@@ -98,7 +98,7 @@ pack_site() {
   du -sh "$PACKED"
 }
 
-select_notebooks() { PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" .ci/gpu_select.py; }
+select_notebooks() { PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" "$PYTHON" -m tools.gpu_select; }
 
 case "${1:-}" in
   -h|--help) usage; exit 0 ;;

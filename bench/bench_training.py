@@ -1,7 +1,7 @@
 """Is ``cnnbook``'s ``fit`` as fast as a minimal hand-written PyTorch loop?
 
 One process, torch only: the same model, the same in-memory data already on the device (batched by
-:class:`cnnbook.torch_training.TensorBatches`, so neither side pays a DataLoader or a host-to-device
+:class:`cnnbook.training.TensorBatches`, so neither side pays a DataLoader or a host-to-device
 copy per step), the same optimizer settings. The two are **interleaved** (fit, loop, loop, fit,
 ...) and repeated, so clock drift and thermal changes show up as spread instead of biasing one
 side. Reported: the median images/s of each and the throughput ratio ``fit / loop`` (goal: >= 0.95).
@@ -27,16 +27,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from cnnbook import torch_models
-from cnnbook.benchmarks.loops import hand_written_epoch, sync
-from cnnbook.torch_training import TensorBatches, fit, resolve_device
+from cnnbook.models import catalogue
+from cnnbook.training import TensorBatches, fit, resolve_device, sync
+from cnnbook.training.loops import hand_written_epoch
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "training.json"
-MODELS = {  # name -> (class, input shape (C, H, W))
-    "keras": (torch_models.PostKerasNet, (1, 28, 28)),
-    "tensorflow": (torch_models.PostTensorFlowNet, (1, 28, 28)),
-    "pytorch": (torch_models.PostPyTorchNet, (3, 32, 32)),
-}
+MODELS = [entry.name for entry in catalogue.entries(frameworks=("torch",))]
 
 
 def time_one(kind: str, model: nn.Module, batches: TensorBatches, device: torch.device,
@@ -59,14 +55,15 @@ def time_one(kind: str, model: nn.Module, batches: TensorBatches, device: torch.
 def bench_batch_size(model_name: str, batch_size: int, steps: int, repeats: int,
                      device: torch.device, seed: int) -> dict:
     """Interleaved repeats of fit and the loop at one batch size; medians and their ratio."""
-    cls, (c, h, w) = MODELS[model_name]
+    entry = catalogue.get(model_name)
+    c, h, w = entry.input_shape("torch")
     gen = torch.Generator().manual_seed(seed)
     n = steps * batch_size
     x = torch.rand(n, c, h, w, generator=gen)  # (n, C, H, W)
     y = torch.randint(0, 10, (n,), generator=gen)  # (n,)
     batches = TensorBatches(x, y, batch_size=batch_size, shuffle=True, seed=seed, device=device)
     torch.manual_seed(seed)
-    model = cls().to(device)
+    model = entry.build("torch").to(device)
     warm = TensorBatches(x[: 3 * batch_size], y[: 3 * batch_size], batch_size=batch_size,
                          seed=seed, device=device)
     for kind in ("fit", "loop"):  # first calls pay lazy imports, allocator growth, cuDNN choice
@@ -109,8 +106,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=None,
                         help="optimizer steps per timed run (default: about 8,192 images per run "
                              "on CPU, 262,144 on a GPU, and at least 10 steps)")
-    parser.add_argument("--model", choices=sorted(MODELS), default="keras",
-                        help="which of the post's models (torch twin); default: keras (MNIST)")
+    parser.add_argument("--model", choices=MODELS, default="post_keras",
+                        help="a catalogue model (its torch builder); default: post_keras (MNIST)")
     parser.add_argument("--smoke", action="store_true", help="2 steps, 1 repeat: checks it runs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write")

@@ -4,11 +4,14 @@ The package root is deliberately light: it imports NumPy-free configuration only
 lives in framework modules that load on first use:
 
 - ``cnnbook.datasets``: MNIST, Fashion-MNIST and CIFAR-10 loaders (NumPy, uint8).
-- ``cnnbook.ops``: convolution, pooling, softmax and cross-entropy from scratch in NumPy (NCHW).
-- ``cnnbook.keras_models`` / ``cnnbook.torch_models``: the post's three models (Keras is NHWC,
-  torch is NCHW).
-- ``cnnbook.torch_training``: a small Keras-like ``fit`` / ``evaluate`` for PyTorch.
-- ``cnnbook.plots``: figures used across the book.
+- ``cnnbook.ops``: convolution, pooling, softmax and cross-entropy kernels in NumPy (NCHW).
+- ``cnnbook.models``: layer specs and shape arithmetic, the catalogue of the book's models, their
+  torch (NCHW) and Keras (NHWC) builders, and weight porting between them.
+- ``cnnbook.training``: a small Keras-like ``fit`` / ``evaluate`` for PyTorch.
+- ``cnnbook.plots``: figures used across the book, in one style.
+- ``cnnbook.cli``: ``python -m cnnbook``.
+
+ARCHITECTURE.md (in the repository) says what may import what.
 
 ``import cnnbook`` never imports torch, TensorFlow or Keras; a test checks it.
 """

@@ -107,7 +107,7 @@ def _flag(var: str) -> bool:
 
 
 def offline() -> bool:
-    """True when ``CNNBOOK_OFFLINE`` is set to 1/true/yes: the package must not touch the network."""
+    """True when ``CNNBOOK_OFFLINE`` is 1/true/yes: the package must not touch the network."""
     return _flag(OFFLINE_VAR)
 
 

@@ -3,12 +3,16 @@
 - :func:`run_header`: profile, data and device, printed before training.
 - :func:`reproducibility_card`: seed, device, profile, data, wall time, metrics and the versions
   of the packages that were used, printed at the end of a chapter.
+- :func:`package_versions` (what this process imported) and :func:`installed_versions` (what is
+  installed, for ``cnnbook doctor``): the one place that reports versions.
 
-Light module: it reads framework versions from ``sys.modules`` and never imports a framework.
+Light module: it reads framework versions from ``sys.modules`` and package metadata, and never
+imports a framework.
 """
 
 from __future__ import annotations
 
+import importlib.metadata as md
 import platform
 import sys
 from collections.abc import Mapping
@@ -22,6 +26,22 @@ _VERSIONED = ("numpy", "torch", "tensorflow", "keras", "sklearn", "matplotlib")
 
 def _profile_line(profile: Profile | str) -> str:
     return profile.describe() if isinstance(profile, Profile) else f"profile: {profile}"
+
+
+# Distributions that ``cnnbook doctor`` reports, installed or not.
+_DISTRIBUTIONS = ("cnnbook", "numpy", "matplotlib", "torch", "tensorflow-cpu", "tensorflow",
+                  "keras", "jupyter-book", "nbval")
+
+
+def installed_versions() -> dict[str, str | None]:
+    """Python's version and each distribution the book uses, ``None`` when it is not installed."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _DISTRIBUTIONS:
+        try:
+            found[name] = md.version(name)
+        except md.PackageNotFoundError:
+            found[name] = None
+    return found
 
 
 def package_versions() -> dict[str, str]:

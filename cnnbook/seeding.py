@@ -42,7 +42,7 @@ def seed_everything(seed: int) -> list[str]:
     seed = int(seed)
     seeded = ["random", "numpy"]
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what user code draws from
 
     torch = sys.modules.get("torch")
     if torch is not None:

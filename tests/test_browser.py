@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from toc_notebooks import toc_pages
+
+from tools.toc import toc_pages
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +38,12 @@ PAGES = toc_pages()  # reading order: "book/intro", "book/convolution", ...
 def _missing(reason: str) -> None:
     if REQUIRED:
         pytest.fail(f"{reason} (CNNBOOK_REQUIRE_BROWSER=1 makes this a failure)")
-    pytest.skip(f"{reason}; install it with `sudo apt-get install chromium` and `make test-browser`")
+    pytest.skip(f"{reason}; install it with `sudo apt-get install chromium` "
+                "and `make test-browser`")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 
@@ -92,8 +94,8 @@ class PageRecorder:
 
     def _console(self, msg):
         source = (msg.location or {}).get("url", "")
-        if msg.type == "error" and urlparse(source).hostname in (None, "127.0.0.1"):
-            if not any(url in msg.text for url in self.blocked):
+        if (msg.type == "error" and urlparse(source).hostname in (None, "127.0.0.1")
+                and not any(url in msg.text for url in self.blocked)):
                 self.errors.append(f"console: {msg.text} ({source})")
 
     def _failed(self, request):

@@ -8,6 +8,7 @@ from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
 from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, conv_output_size
+from tests.helpers import rel_err
 
 
 @pytest.fixture(scope="module")
@@ -17,12 +18,6 @@ def torch():
 
 
 TOL64 = 1e-10
-
-
-def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
-    """max|ours - ref| / max|ref| (shapes must agree exactly)."""
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.abs(ours - ref).max() / max(np.abs(ref).max(), 1e-300))
 
 
 @st.composite
@@ -51,14 +46,14 @@ def conv_cases(draw, allow_same_stride: bool = False):
     w = draw(st.integers(max(1, reach_w - 2 * pw), reach_w + 6))
     n, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     seed = draw(st.integers(0, 2**32 - 1))
-    return dict(
-        x=(n, c_in, h, w),
-        w=(c_out, c_in, kh, kw),
-        stride=(sh, sw),
-        padding=padding,
-        dilation=(dh, dw),
-        seed=seed,
-    )
+    return {
+        "x": (n, c_in, h, w),
+        "w": (c_out, c_in, kh, kw),
+        "stride": (sh, sw),
+        "padding": padding,
+        "dilation": (dh, dw),
+        "seed": seed,
+    }
 
 
 def arrays(case: dict, dtype=np.float64):
@@ -75,7 +70,7 @@ def arrays(case: dict, dtype=np.float64):
 def test_conv2d_forward_and_backward_match_torch(torch, case):
     F = torch.nn.functional
     rng, x, w, b = arrays(case)
-    kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
+    kwargs = {"stride": case["stride"], "padding": case["padding"], "dilation": case["dilation"]}
     out = conv2d(x, w, b, **kwargs)  # (N, C_out, H_out, W_out)
 
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
@@ -107,7 +102,7 @@ def test_conv2d_forward_and_backward_match_torch(torch, case):
 @given(conv_cases(allow_same_stride=True))
 def test_conv2d_loop_equals_vectorised(case):
     _, x, w, b = arrays(case)
-    kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
+    kwargs = {"stride": case["stride"], "padding": case["padding"], "dilation": case["dilation"]}
     fast = conv2d(x, w, b, **kwargs)
     assert rel_err(conv2d_loop(x, w, b, **kwargs), fast) <= TOL64
     assert rel_err(conv2d_loop(x, w, **kwargs), conv2d(x, w, **kwargs)) <= TOL64

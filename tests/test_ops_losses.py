@@ -16,6 +16,7 @@ from cnnbook.ops import (
     relu_backward,
     softmax,
 )
+from tests.helpers import rel_err
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +26,6 @@ def torch():
 
 
 TOL64 = 1e-10
-
-
-def rel_err(ours, ref) -> float:
-    ours, ref = np.asarray(ours), np.asarray(ref)
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.abs(ours - ref).max() / max(np.abs(ref).max(), 1e-300))
 
 
 @st.composite

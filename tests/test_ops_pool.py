@@ -14,16 +14,12 @@ from cnnbook.ops import (
     max_pool2d,
     max_pool2d_backward,
 )
+from tests.helpers import rel_err
 
 torch = pytest.importorskip("torch", reason="torch is the reference for the NumPy ops")
 F = torch.nn.functional
 
 TOL64 = 1e-10
-
-
-def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.abs(ours - ref).max() / max(np.abs(ref).max(), 1e-300))
 
 
 @st.composite

@@ -12,16 +12,12 @@ from hypothesis import assume, given, settings, target
 from hypothesis import strategies as st
 
 from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, cross_entropy, softmax
+from tests.helpers import rel_err
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 tf = pytest.importorskip("tensorflow", reason="TensorFlow is a reference for the NumPy ops")
 
 TOL32 = 1e-5
-
-
-def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:
-    assert ours.shape == ref.shape, (ours.shape, ref.shape)
-    return float(np.abs(ours.astype(np.float64) - ref).max() / max(np.abs(ref).max(), 1e-30))
 
 
 def nchw_to_nhwc(x: np.ndarray) -> np.ndarray:
@@ -63,14 +59,14 @@ def tf_cases(draw):
     reach_h, reach_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
     h, w = draw(st.integers(reach_h, reach_h + 7)), draw(st.integers(reach_w, reach_w + 7))
     n, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
-    return dict(
-        x=(n, c_in, h, w),
-        w=(c_out, c_in, kh, kw),
-        stride=(sh, sw),
-        padding=padding,
-        dilation=(dh, dw),
-        seed=draw(st.integers(0, 2**32 - 1)),
-    )
+    return {
+        "x": (n, c_in, h, w),
+        "w": (c_out, c_in, kh, kw),
+        "stride": (sh, sw),
+        "padding": padding,
+        "dilation": (dh, dw),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
 
 
 def tf_padding(padding):
@@ -134,7 +130,7 @@ def test_conv2d_matches_tf_nn_conv2d_float32(case):
     rng = np.random.default_rng(case["seed"])
     x = rng.random(case["x"], dtype=np.float32)  # NCHW
     w = rng.standard_normal(case["w"]).astype(np.float32)  # OIHW
-    kwargs = dict(stride=case["stride"], padding=case["padding"], dilation=case["dilation"])
+    kwargs = {"stride": case["stride"], "padding": case["padding"], "dilation": case["dilation"]}
     out = conv2d(x, w, **kwargs)  # (N, C_out, H_out, W_out)
     assert out.dtype == np.float32
     assume(not (ONEDNN_BUG and in_onednn_bug_corner(x.shape, w.shape, case["stride"], out.shape)))

@@ -1,4 +1,4 @@
-"""The foundation: a light package root, settings, the TOC and notebooks, the book config, CI files."""
+"""The foundation: a light package root, settings, the TOC and notebooks, the book config, CI."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from book_config import derived_config
-from toc_notebooks import toc_notebooks, toc_pages
 
 import cnnbook
 from cnnbook import config
 from cnnbook.progress import progress
+from tools.book_config import derived_config
+from tools.toc import toc_notebooks, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
 LIGHT_MODULES = (
-    "cnnbook", "cnnbook.config", "cnnbook.progress", "cnnbook.cli", "cnnbook.doctor",
-    "cnnbook.datasets", "cnnbook.ops", "cnnbook.plots", "cnnbook.architectures",
-    "cnnbook.model_cli",
+    "cnnbook", "cnnbook.config", "cnnbook.progress", "cnnbook.cli", "cnnbook.cli.doctor",
+    "cnnbook.datasets", "cnnbook.ops", "cnnbook.plots", "cnnbook.models.specs",
+    "cnnbook.cli.models",
 )
 
 
@@ -122,9 +122,11 @@ def test_toc_entries_exist_and_every_chapter_is_in_the_toc():
     for page in pages:
         assert any((ROOT / f"{page}{ext}").exists() for ext in (".md", ".ipynb")), page
     listed = {ROOT / f"{page}.ipynb" for page in pages}
-    orphans = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("*.ipynb") if p not in listed)
+    orphans = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "book").glob("*.ipynb")
+                     if p not in listed)
     assert orphans == [], f"notebooks missing from _toc.yml: {orphans}"
-    captions = [part["caption"] for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]]
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    captions = [part["caption"] for part in toc["parts"]]
     assert len(captions) == 3
 
 
@@ -134,7 +136,8 @@ def test_notebook_hygiene(path):
     nb = json.loads((ROOT / path).read_text())
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code and any(c["outputs"] for c in code), "no stored outputs: run it in the quick profile"
+    assert code and any(c["outputs"] for c in code), \
+        "no stored outputs: run it in the quick profile"
     text = json.dumps([c["outputs"] for c in code])
     assert '"output_type": "error"' not in text
     for marker in ("/work/", "/home/", "/root/", "/tmp/", "site-packages"):
@@ -210,11 +213,11 @@ def test_ci_runs_the_readme_test_command():
 
 
 @pytest.mark.parametrize("module, missing, extra", [
-    ("cnnbook.torch_models", "torch", "torch"),
-    ("cnnbook.torch_training", "torch", "torch"),
+    ("cnnbook.models.torch_nets", "torch", "torch"),
+    ("cnnbook.training", "torch", "torch"),
     ("cnnbook.datasets.torch_data", "torch", "torch"),
-    ("cnnbook.keras_models", "keras", "tf"),
-    ("cnnbook.port", "keras", "tf"),
+    ("cnnbook.models.keras_nets", "keras", "tf"),
+    ("cnnbook.models.port", "keras", "tf"),
     ("cnnbook.datasets.tf_data", "tensorflow", "tf"),
 ])
 def test_a_missing_framework_names_the_extra(module, missing, extra):

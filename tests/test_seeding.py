@@ -13,7 +13,7 @@ from cnnbook.seeding import seed_everything
 
 
 def draws():
-    out = [random.random(), float(np.random.rand())]
+    out = [random.random(), float(np.random.rand())]  # noqa: NPY002 - the legacy global generator
     torch = sys.modules.get("torch")
     if torch is not None:
         out.append(float(torch.rand(1)))

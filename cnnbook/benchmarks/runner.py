@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from cnnbook.benchmarks.worker import FRAMEWORKS, PREFIX
+from cnnbook.benchmarks.worker import DEFAULT_MODEL, FRAMEWORKS, PREFIX
 
 NEEDS = {  # framework -> the modules it needs
     "keras/tensorflow": ("keras", "tensorflow"),
@@ -55,9 +55,11 @@ def available(frameworks: tuple[str, ...] = FRAMEWORKS) -> tuple[list[str], dict
 
 @dataclass
 class Worker:
-    """One framework's process; :meth:`ask` sends a request and waits for the answer."""
+    """One framework's process serving one catalogue ``model``; :meth:`ask` sends a request and
+    waits for the answer."""
 
     framework: str
+    model: str = DEFAULT_MODEL
     process: subprocess.Popen = field(init=False, repr=False)
     log: Any = field(init=False, repr=False)
 
@@ -69,14 +71,17 @@ class Worker:
         # The worker's stderr, shown on failure; it lives as long as the worker (closed in close()).
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cnnbook.benchmarks.worker", "--framework", self.framework],
+            [sys.executable, "-m", "cnnbook.benchmarks.worker", "--framework", self.framework,
+             "--model", self.model],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
 
     def send(self, task: str, **args: Any) -> None:
+        assert self.process.stdin is not None  # opened with stdin=PIPE
         self.process.stdin.write(json.dumps({"task": task, **args}) + "\n")
         self.process.stdin.flush()
 
     def receive(self) -> dict[str, Any]:
+        assert self.process.stdout is not None  # opened with stdout=PIPE
         for line in self.process.stdout:
             if line.startswith(PREFIX):
                 answer = json.loads(line[len(PREFIX):])
@@ -103,10 +108,11 @@ class Worker:
 
 
 class Workers(dict):
-    """``{framework: Worker}``, started together and ready (imports done) on ``__enter__``."""
+    """``{framework: Worker}``, started together and ready (imports done) on ``__enter__``; every
+    worker serves the same catalogue ``model``."""
 
-    def __init__(self, frameworks: list[str]) -> None:
-        super().__init__((name, Worker(name)) for name in frameworks)
+    def __init__(self, frameworks: list[str], model: str = DEFAULT_MODEL) -> None:
+        super().__init__((name, Worker(name, model)) for name in frameworks)
 
     def __enter__(self) -> Self:
         return self.wait_ready()
@@ -162,7 +168,8 @@ def speed_table(workers: Workers, *, batch_size: int, steps: int, repeats: int,
 def train_each(workers: Workers, *, limit: int | None, epochs: int,
                test_limit: int | None = None, batch_size: int = 128,
                seed: int = 0) -> list[dict[str, Any]]:
-    """Train the same model in each worker, one after the other, on ``limit`` MNIST images.
+    """Train the same model in each worker, one after the other, on ``limit`` images of its
+    dataset.
 
     Returns one row per worker: ``framework``, test ``accuracy`` (on ``test_limit`` images,
     balanced per class; ``None``: all), training ``seconds``, ``train_images``, ``test_images``.

@@ -1,7 +1,8 @@
-"""One framework in its own process: trains or times the post's Keras MNIST model on request.
+"""One framework in its own process: trains or times one catalogue model on request.
 
 Started by :mod:`cnnbook.benchmarks.runner` as ``python -m cnnbook.benchmarks.worker --framework
-NAME`` (a Keras backend is fixed when Keras is first imported, so each backend needs a process).
+NAME --model MODEL`` (a Keras backend is fixed when Keras is first imported, so each backend needs
+a process).
 It reads one JSON request per line on stdin and answers one line ``@@cnnbook {json}`` on stdout;
 anything else a framework prints goes to stderr. Requests:
 
@@ -11,13 +12,13 @@ anything else a framework prints goes to stderr. Requests:
   B images) and for inference over the same images. The first request at a batch size builds the
   model and warms it up untimed (lazy imports, graph tracing); later ones reuse that model.
 - ``{"task": "train", "limit": L, "test_limit": T, "epochs": E, "batch_size": B, "seed": s}``:
-  train on ``L`` MNIST images (``None``: all), return the accuracy on ``T`` test images and the
-  seconds the training took.
+  train on ``L`` images of the model's dataset (``None``: all), return the accuracy on ``T`` test
+  images and the seconds the training took.
 - ``{"task": "exit"}``.
 
-The model is the post's Keras model (:func:`cnnbook.keras_models.post_keras_model`) or, for the
-torch frameworks, its twin :class:`cnnbook.torch_models.PostKerasNet`; the data for ``speed`` are
-the same seeded random images for every framework (NHWC for Keras, the same values NCHW for torch).
+The model is a catalogue entry with both builders (default ``post_keras``), built in Keras or in
+torch (:mod:`cnnbook.models.catalogue`); the data for ``speed`` are the same seeded random images
+for every framework (NHWC for Keras, the same values NCHW for torch).
 """
 
 from __future__ import annotations
@@ -31,34 +32,42 @@ from typing import Any
 
 import numpy as np
 
+from cnnbook.models import catalogue
+from cnnbook.models.catalogue import ModelEntry
+
 FRAMEWORKS = ("keras/tensorflow", "keras/torch", "keras/jax", "torch loop", "cnnbook fit")
 PREFIX = "@@cnnbook "
+DEFAULT_MODEL = "post_keras"
 
 
-def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` random MNIST-shaped images ``(n, 28, 28, 1)`` float32 in [0, 1) and labels ``(n,)``."""
+def synthetic(entry: ModelEntry, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random images shaped for ``entry``, NHWC float32 in [0, 1), and labels ``(n,)``."""
     rng = np.random.default_rng(seed)
-    return rng.random((n, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, n).astype(np.int64)
+    x = rng.random((n, *entry.input_shape("keras")), dtype=np.float32)  # (n, H, W, C)
+    return x, rng.integers(0, 10, n).astype(np.int64)
 
 
-def mnist(limit: int | None, test_limit: int | None, seed: int):
-    """MNIST as NHWC float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)``."""
-    from cnnbook.datasets import load_mnist
+def dataset(entry: ModelEntry, limit: int | None, test_limit: int | None, seed: int):
+    """``entry``'s dataset as NHWC float32 in [0, 1]: ``(x_train, y_train), (x_test, y_test)``."""
+    from cnnbook.datasets import load
 
-    (x, y), (xt, yt) = load_mnist(limit=limit, test_limit=test_limit, seed=seed)
-    return ((x[..., None] / np.float32(255)).astype(np.float32), y.astype(np.int64)), \
-        ((xt[..., None] / np.float32(255)).astype(np.float32), yt.astype(np.int64))
+    def prepare(x: np.ndarray) -> np.ndarray:
+        x = x[..., None] if x.ndim == 3 else x  # (N, H, W) grey -> (N, H, W, 1)
+        return (x / np.float32(255)).astype(np.float32)
+
+    (x, y), (xt, yt) = load(entry.dataset, limit=limit, test_limit=test_limit, seed=seed)
+    return (prepare(x), y.astype(np.int64)), (prepare(xt), yt.astype(np.int64))
 
 
 class KerasSide:
-    """The post's Keras model on whatever backend ``KERAS_BACKEND`` names."""
+    """The model's Keras builder on whatever backend ``KERAS_BACKEND`` names."""
 
-    def __init__(self) -> None:
+    def __init__(self, entry: ModelEntry) -> None:
         import keras
 
-        from cnnbook import keras_models
+        from cnnbook.models import keras_nets
 
-        self.keras, self.models = keras, keras_models
+        self.keras, self.nets, self.entry = keras, keras_nets, entry
         self.warm: dict[int, Any] = {}  # batch size -> model already warmed up by ``speed``
 
     def versions(self) -> dict[str, str]:
@@ -66,10 +75,10 @@ class KerasSide:
 
     def model(self, seed: int):
         self.keras.utils.set_random_seed(seed)
-        return self.models.compile_like_post(self.models.post_keras_model(), sparse_labels=True)
+        return self.nets.compile_like_post(self.entry.build("keras"), sparse_labels=True)
 
     def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
-        x, y = synthetic(batch_size * steps, seed)
+        x, y = synthetic(self.entry, batch_size * steps, seed)
         model = self.warm.get(batch_size)
         if model is None:  # first request at this batch size: build, then warm up (tracing)
             model = self.warm[batch_size] = self.model(seed)
@@ -85,7 +94,7 @@ class KerasSide:
 
     def train(self, limit: int | None, test_limit: int | None, epochs: int, batch_size: int,
               seed: int) -> dict[str, Any]:
-        (x, y), (xt, yt) = mnist(limit, test_limit, seed)
+        (x, y), (xt, yt) = dataset(self.entry, limit, test_limit, seed)
         model = self.model(seed)
         start = time.perf_counter()
         model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
@@ -98,27 +107,26 @@ class KerasSide:
 class TorchSide:
     """The torch twin, trained by a hand-written loop (``loop``) or by ``cnnbook``'s ``fit``."""
 
-    def __init__(self, use_fit: bool) -> None:
+    def __init__(self, entry: ModelEntry, use_fit: bool) -> None:
         import torch
 
-        from cnnbook import torch_models, torch_training
-        from cnnbook.benchmarks import loops
+        from cnnbook import training
+        from cnnbook.training import loops
 
-        self.torch, self.models, self.training = torch, torch_models, torch_training
-        self.loops = loops
+        self.torch, self.training, self.loops, self.entry = torch, training, loops, entry
         self.use_fit = use_fit
-        self.device = torch_training.resolve_device("auto")
+        self.device = training.resolve_device("auto")
         self.warm: dict[int, Any] = {}  # batch size -> (model, optimizer) warmed up by ``speed``
 
     def versions(self) -> dict[str, str]:
         return {"torch": self.torch.__version__, "device": str(self.device)}
 
     def sync(self) -> None:
-        self.loops.sync(self.device)
+        self.training.sync(self.device)
 
     def tensors(self, x: np.ndarray, y: np.ndarray):
         t = self.torch
-        return (t.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(self.device),  # (N, 1, 28, 28)
+        return (t.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(self.device),  # (N, C, H, W)
                 t.from_numpy(y).to(self.device))  # (N,)
 
     def epoch(self, model, optimizer, x, y, batch_size: int, seed: int) -> None:
@@ -147,11 +155,11 @@ class TorchSide:
 
     def model_and_optimizer(self, seed: int):
         self.torch.manual_seed(seed)
-        model = self.models.PostKerasNet().to(self.device)
+        model = self.entry.build("torch").to(self.device)
         return model, self.torch.optim.Adam(model.parameters(), lr=1e-3)  # Keras "adam"
 
     def speed(self, batch_size: int, steps: int, seed: int) -> dict[str, float]:
-        x, y = self.tensors(*synthetic(batch_size * steps, seed))
+        x, y = self.tensors(*synthetic(self.entry, batch_size * steps, seed))
         if batch_size not in self.warm:  # first request at this batch size: warm up
             model, optimizer = self.warm[batch_size] = self.model_and_optimizer(seed)
             self.epoch(model, optimizer, x[: 2 * batch_size], y[: 2 * batch_size], batch_size,
@@ -168,7 +176,7 @@ class TorchSide:
 
     def train(self, limit: int | None, test_limit: int | None, epochs: int, batch_size: int,
               seed: int) -> dict[str, Any]:
-        (x, y), (xt, yt) = mnist(limit, test_limit, seed)
+        (x, y), (xt, yt) = dataset(self.entry, limit, test_limit, seed)
         x, y = self.tensors(x, y)
         model, optimizer = self.model_and_optimizer(seed)
         start = time.perf_counter()
@@ -181,12 +189,17 @@ class TorchSide:
                 "test_images": len(xt)}
 
 
-def serve(framework: str) -> None:
-    """Answer requests from stdin until ``exit`` or end of input."""
+def serve(framework: str, model: str = DEFAULT_MODEL) -> None:
+    """Answer requests about catalogue ``model`` in ``framework`` from stdin until ``exit``."""
     out = sys.stdout
     sys.stdout = sys.stderr  # whatever the frameworks print stays off the protocol channel
+    entry = catalogue.get(model)
     start = time.perf_counter()
-    side = KerasSide() if framework.startswith("keras/") else TorchSide(framework == "cnnbook fit")
+    side: KerasSide | TorchSide
+    if framework.startswith("keras/"):
+        side = KerasSide(entry)
+    else:
+        side = TorchSide(entry, use_fit=framework == "cnnbook fit")
     import_s = time.perf_counter() - start
     for line in sys.stdin:
         request = json.loads(line)
@@ -200,7 +213,7 @@ def serve(framework: str) -> None:
                 answer = getattr(side, task)(**request)
             else:
                 raise ValueError(f"unknown task {task!r}")
-        except Exception as err:  # noqa: BLE001 - sent to the runner, which raises it there
+        except Exception as err:
             answer = {"error": f"{type(err).__name__}: {err}"}
         out.write(PREFIX + json.dumps(answer) + "\n")
         out.flush()
@@ -209,6 +222,8 @@ def serve(framework: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="one framework, serving benchmark requests")
     parser.add_argument("--framework", choices=FRAMEWORKS, required=True)
+    parser.add_argument("--model", choices=[e.name for e in catalogue.entries(
+        frameworks=("torch", "keras"))], default=DEFAULT_MODEL, help="a catalogue model")
     args = parser.parse_args(argv)
     if args.framework.startswith("keras/"):
         backend = args.framework.split("/", 1)[1]
@@ -216,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"KERAS_BACKEND={os.environ['KERAS_BACKEND']} but --framework "
                          f"{args.framework}")
         os.environ["KERAS_BACKEND"] = backend  # before the first `import keras`
-    serve(args.framework)
+    serve(args.framework, args.model)
 
 
 if __name__ == "__main__":

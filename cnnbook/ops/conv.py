@@ -23,9 +23,43 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnbook.ops._args import IntPair, Padding, check_ndim, positive_pair, resolve_padding
+from cnnbook.ops._args import (
+    IntPair,
+    Padding,
+    check_ndim,
+    positive_pair,
+    resolve_padding,
+    same_padding,
+)
 
-__all__ = ["conv2d", "conv2d_loop", "conv2d_backward"]
+__all__ = ["conv2d", "conv2d_loop", "conv2d_backward", "conv_output_size"]
+
+
+def conv_output_size(
+    size: int, kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1
+) -> int:
+    """Output length along one axis: ``floor((size + 2p - d(k - 1) - 1) / s) + 1``.
+
+    ``padding="valid"`` means ``p = 0``; ``padding="same"`` gives ``ceil(size / stride)``
+    (TensorFlow's rule). Raises ``ValueError`` when the (dilated) kernel does not fit.
+    """
+    if isinstance(padding, str):
+        if padding.lower() == "same":
+            before, after = same_padding(size, kernel_size, stride, dilation)
+            total = before + after
+        elif padding.lower() == "valid":
+            total = 0
+        else:
+            raise ValueError(f"padding must be an int, 'valid' or 'same', got {padding!r}")
+    else:
+        total = 2 * padding
+    out = (size + total - dilation * (kernel_size - 1) - 1) // stride + 1
+    if out < 1:
+        raise ValueError(
+            f"kernel {kernel_size} (dilation {dilation}) does not fit size {size} "
+            f"with padding {padding!r}"
+        )
+    return out
 
 
 def _prepare(

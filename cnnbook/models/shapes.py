@@ -1,6 +1,8 @@
-"""Shape arithmetic for CNNs: output sizes, output shapes, parameter counts, receptive fields.
+"""Shape arithmetic for CNN specs: output shapes, parameter counts, receptive fields.
 
-Layers are described by the frozen dataclasses of :mod:`cnnbook.ops.layers`, so the book can work
+The one-axis rule :func:`cnnbook.ops.conv_output_size` lives with the kernels it describes.
+
+Layers are described by the frozen dataclasses of :mod:`cnnbook.models.layers`, so the book can work
 out a model's shapes and parameter count before building it in Keras or PyTorch. Shapes are
 channels-first ``(C, H, W)``, as in PyTorch; a Keras summary shows the same numbers as
 ``(H, W, C)``.
@@ -19,8 +21,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from cnnbook.ops._args import pair, positive_pair, same_padding
-from cnnbook.ops.layers import (
+from cnnbook.models.layers import (
     ActivationSpec,
     Conv2dSpec,
     DenseSpec,
@@ -30,43 +31,17 @@ from cnnbook.ops.layers import (
     Pool2dSpec,
     layer_names,
 )
+from cnnbook.ops._args import pair, positive_pair
+from cnnbook.ops.conv import conv_output_size
 
 __all__ = [
-    "conv_output_size",
+    "Shape",
     "output_shapes",
-    "count_params",
     "param_table",
     "format_param_table",
     "ReceptiveField",
     "receptive_field",
 ]
-
-
-def conv_output_size(
-    size: int, kernel_size: int, stride: int = 1, padding: int | str = 0, dilation: int = 1
-) -> int:
-    """Output length along one axis: ``floor((size + 2p - d(k - 1) - 1) / s) + 1``.
-
-    ``padding="valid"`` means ``p = 0``; ``padding="same"`` gives ``ceil(size / stride)``
-    (TensorFlow's rule). Raises ``ValueError`` when the (dilated) kernel does not fit.
-    """
-    if isinstance(padding, str):
-        if padding.lower() == "same":
-            before, after = same_padding(size, kernel_size, stride, dilation)
-            total = before + after
-        elif padding.lower() == "valid":
-            total = 0
-        else:
-            raise ValueError(f"padding must be an int, 'valid' or 'same', got {padding!r}")
-    else:
-        total = 2 * padding
-    out = (size + total - dilation * (kernel_size - 1) - 1) // stride + 1
-    if out < 1:
-        raise ValueError(
-            f"kernel {kernel_size} (dilation {dilation}) does not fit size {size} "
-            f"with padding {padding!r}"
-        )
-    return out
 
 
 Shape = tuple[int, ...]
@@ -77,7 +52,8 @@ def _spatial(shape: Shape, layer: LayerSpec, index: int) -> tuple[int, int, int]
         raise ValueError(
             f"layer {index} ({type(layer).__name__}) needs a (C, H, W) input, got {shape}"
         )
-    return shape  # type: ignore[return-value]
+    c, h, w = shape
+    return c, h, w
 
 
 def _layer_output(layer: LayerSpec, shape: Shape, index: int) -> tuple[Shape, int]:
@@ -148,11 +124,6 @@ def param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> list[tuple[s
         shape, params = _layer_output(layer, shape, index)
         rows.append((name, shape, params))
     return rows
-
-
-def count_params(layers: list[LayerSpec], input_shape_chw: Shape) -> int:
-    """Total number of trainable parameters (weights and biases)."""
-    return sum(params for _, _, params in param_table(layers, input_shape_chw))
 
 
 def format_param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> str:

@@ -1,19 +1,22 @@
 """The post's three CNNs as PyTorch modules (NCHW: inputs are ``(N, C, H, W)`` float tensors).
 
-- :class:`PostPyTorchNet`: the post's own PyTorch ``CNN`` for CIFAR-10 (315,722 parameters at
-  32x32x3), with its flatten size *computed* from the input size instead of the post's hard-coded
-  ``64 * 6 * 6``.
-- :class:`PostTensorFlowNet` (54,410) and :class:`PostKerasNet` (225,034): torch twins of the
-  post's TensorFlow and Keras models for MNIST.
+Each class is the torch builder of the catalogue entry of the same name
+(:mod:`cnnbook.models.catalogue`): ``PostKeras`` is ``post_keras``. The tests check every class
+against its entry's spec (layer shapes and parameter counts).
+
+- :class:`PostPytorch`: the post's own PyTorch ``CNN`` for CIFAR-10 (32x32x3), with its flatten
+  size *computed* from the input size instead of the post's hard-coded ``64 * 6 * 6``.
+- :class:`PostTensorflow` and :class:`PostKeras`: torch twins of the post's TensorFlow and Keras
+  models for MNIST.
 
 Every ``forward`` returns **logits** ``(N, num_classes)``. The post's Keras models end in a softmax
 because Keras' ``categorical_crossentropy`` expects probabilities; ``torch.nn.CrossEntropyLoss``
 applies log-softmax itself and expects logits, so a softmax here would be applied twice. Use
 ``logits.softmax(dim=1)`` when you want probabilities.
 
-Attribute names mirror the Keras layer names in :mod:`cnnbook.keras_models` (``conv1``, ``conv2``,
-``fc1``, ``fc2``) so that porting weights is a name-for-name copy (plus the layout transposes:
-Keras stores conv kernels as ``(kh, kw, in, out)`` and flattens NHWC, torch stores
+Attribute names mirror the Keras layer names in :mod:`cnnbook.models.keras_nets` (``conv1``,
+``conv2``, ``fc1``, ``fc2``) so that porting weights is a name-for-name copy (plus the layout
+transposes: Keras stores conv kernels as ``(kh, kw, in, out)`` and flattens NHWC, torch stores
 ``(out, in, kh, kw)`` and flattens NCHW).
 """
 
@@ -29,7 +32,8 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 
-def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: int, input_size: int) -> int:
+def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: int,
+                 input_size: int) -> int:
     """Number of values per image after ``features``, found by one dummy forward pass.
 
     Args:
@@ -49,18 +53,13 @@ def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: 
                              f"layers: {str(err).splitlines()[0]}") from None
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters (what Keras' ``count_params`` reports)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-class PostPyTorchNet(nn.Module):
+class PostPytorch(nn.Module):
     """The post's PyTorch CNN, completed: two conv blocks with dropout, two dense layers.
 
     Input ``(N, in_channels, input_size, input_size)``, output logits ``(N, num_classes)``.
-    At the post's 32x32x3 (CIFAR-10) the flatten size is 64 * 6 * 6 = 2,304 and the model has
-    315,722 parameters. Dropout (``p=dropout``) follows each pooling and the first dense layer,
-    exactly where the post puts it; ``model.eval()`` switches it off.
+    At the post's 32x32x3 (CIFAR-10) the flatten size is 64 * 6 * 6 = 2,304. Dropout
+    (``p=dropout``) follows each pooling and the first dense layer, exactly where the post puts
+    it; ``model.eval()`` switches it off.
     """
 
     def __init__(self, in_channels: int = 3, num_classes: int = 10, input_size: int = 32,
@@ -87,11 +86,11 @@ class PostPyTorchNet(nn.Module):
         return self.fc2(x)  # (N, num_classes) logits
 
 
-class PostTensorFlowNet(nn.Module):
+class PostTensorflow(nn.Module):
     """Torch twin of the post's TensorFlow model: one conv, one pool, one dense layer.
 
     Input ``(N, in_channels, input_size, input_size)`` (MNIST: ``(N, 1, 28, 28)``), output logits
-    ``(N, num_classes)``; 54,410 parameters at 28x28x1. The Keras original ends in a softmax.
+    ``(N, num_classes)``. The Keras original ends in a softmax.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28) -> None:
@@ -110,11 +109,11 @@ class PostTensorFlowNet(nn.Module):
         return self.fc1(x)  # (N, num_classes) logits
 
 
-class PostKerasNet(nn.Module):
+class PostKeras(nn.Module):
     """Torch twin of the post's Keras model: two conv/pool blocks, Dense 128, Dense 10.
 
     Input ``(N, in_channels, input_size, input_size)`` (MNIST: ``(N, 1, 28, 28)``), output logits
-    ``(N, num_classes)``; 225,034 parameters at 28x28x1. The Keras original ends in a softmax.
+    ``(N, num_classes)``. The Keras original ends in a softmax.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28) -> None:
@@ -138,29 +137,20 @@ class PostKerasNet(nn.Module):
         return self.fc2(x)  # (N, num_classes) logits
 
 
-def layer_table(model: nn.Module, input_shape: tuple[int, int, int]
-                ) -> list[tuple[str, tuple[int, ...], int]]:
-    """One row per leaf-module call in ``forward``: ``(class, output shape without N, parameters)``.
+class MnistMlp(nn.Module):
+    """A multilayer perceptron about the size of the post's TensorFlow CNN: no convolution.
 
-    Runs one forward pass (eval mode, no gradients) on zeros of shape ``(1, *input_shape)``, with
-    ``input_shape`` NCHW ``(C, H, W)``. A module called twice (the post's shared ``pool``) gives two
-    rows. Two models with equal tables have the same architecture, whatever their code looks like.
+    Input ``(N, 1, 28, 28)``, flattened to ``(N, 784)``; one hidden layer of ``hidden`` ReLU units;
+    output logits ``(N, num_classes)``. Every hidden unit has its own weight for every pixel, so
+    nothing it learns at one position carries over to another (no weight sharing).
     """
-    rows: list[tuple[str, tuple[int, ...], int]] = []
 
-    def record(module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-        params = sum(p.numel() for p in module.parameters())
-        rows.append((type(module).__name__, tuple(output.shape[1:]), params))
+    def __init__(self, in_features: int = 28 * 28, hidden: int = 69,
+                 num_classes: int = 10) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.fc2 = nn.Linear(hidden, num_classes)
 
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(record) for m in leaves]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape))  # (1, C, H, W)
-    finally:
-        for hook in hooks:
-            hook.remove()
-        model.train(was_training)
-    return rows
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.fc1(x.flatten(1)))  # (N, hidden)
+        return self.fc2(x)  # (N, num_classes) logits

@@ -8,8 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
-from cnnbook.torch_models import PostTensorFlowNet
-from cnnbook.torch_training import (
+from cnnbook.models.torch_nets import PostTensorflow
+from cnnbook.training import (
     History,
     TensorBatches,
     evaluate,
@@ -30,9 +30,9 @@ def mnist():
     return to_tensors(x, y), to_tensors(xt, yt)
 
 
-def new_model(seed: int = 0) -> PostTensorFlowNet:
+def new_model(seed: int = 0) -> PostTensorflow:
     torch.manual_seed(seed)
-    return PostTensorFlowNet()
+    return PostTensorflow()
 
 
 def test_fit_learns_mnist_and_fills_a_keras_like_history(mnist, capsys):

@@ -6,31 +6,26 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
+from cnnbook.models import count_params, layer_table
+from cnnbook.models.torch_nets import PostKeras, PostPytorch, PostTensorflow
 from cnnbook.ops import conv_output_size
-from cnnbook.torch_models import (
-    PostKerasNet,
-    PostPyTorchNet,
-    PostTensorFlowNet,
-    count_parameters,
-    layer_table,
-)
 
 
 @pytest.mark.parametrize("cls, expected", [
-    (PostTensorFlowNet, 54_410), (PostKerasNet, 225_034), (PostPyTorchNet, 315_722)])
+    (PostTensorflow, 54_410), (PostKeras, 225_034), (PostPytorch, 315_722)])
 def test_parameter_counts_match_the_post(cls, expected):
     model = cls()
-    assert count_parameters(model) == expected
+    assert count_params(model) == expected
     assert sum(p.numel() for p in model.parameters()) == expected
 
 
 def test_flatten_size_is_the_posts_64_6_6_at_32x32():
-    assert PostPyTorchNet().flat_features == 64 * 6 * 6
+    assert PostPytorch().flat_features == 64 * 6 * 6
 
 
 @pytest.mark.parametrize("size", [28, 36, 64])
 def test_flatten_size_adapts_to_the_input_size(size):
-    model = PostPyTorchNet(input_size=size)
+    model = PostPytorch(input_size=size)
     side = size
     for _ in range(2):  # conv 3x3 valid, then pool 2x2
         side = conv_output_size(conv_output_size(side, 3), 2, stride=2)
@@ -40,13 +35,13 @@ def test_flatten_size_adapts_to_the_input_size(size):
 
 
 def test_grayscale_variant_of_the_pytorch_net():
-    model = PostPyTorchNet(in_channels=1, input_size=28, num_classes=7).eval()
+    model = PostPytorch(in_channels=1, input_size=28, num_classes=7).eval()
     assert model(torch.rand(4, 1, 28, 28)).shape == (4, 7)
 
 
 @pytest.mark.parametrize("cls, shape", [
-    (PostTensorFlowNet, (5, 1, 28, 28)), (PostKerasNet, (5, 1, 28, 28)),
-    (PostPyTorchNet, (5, 3, 32, 32))])
+    (PostTensorflow, (5, 1, 28, 28)), (PostKeras, (5, 1, 28, 28)),
+    (PostPytorch, (5, 3, 32, 32))])
 def test_forward_returns_logits_not_probabilities(cls, shape):
     torch.manual_seed(0)
     model = cls().eval()
@@ -59,7 +54,7 @@ def test_forward_returns_logits_not_probabilities(cls, shape):
 
 def test_dropout_is_on_in_train_mode_and_off_in_eval_mode():
     torch.manual_seed(0)
-    model = PostPyTorchNet()
+    model = PostPytorch()
     x = torch.rand(3, 3, 32, 32)
     model.eval()
     assert torch.equal(model(x), model(x))
@@ -71,7 +66,7 @@ def test_too_small_input_is_a_clear_error():
     with pytest.raises(ValueError, match="does not fit"):
         conv_output_size(2, 3)
     with pytest.raises(ValueError, match="too small"):
-        PostPyTorchNet(input_size=8)
+        PostPytorch(input_size=8)
 
 
 class PostCNN(torch.nn.Module):
@@ -97,7 +92,7 @@ class PostCNN(torch.nn.Module):
 
 
 def test_layer_table_matches_the_posts_class_call_by_call():
-    ours, post = PostPyTorchNet(), PostCNN()
+    ours, post = PostPytorch(), PostCNN()
     table = layer_table(ours, (3, 32, 32))
     assert table == layer_table(post, (3, 32, 32))
     assert [row[0] for row in table].count("Dropout") == 3

@@ -1,4 +1,4 @@
-"""Print the notebooks named in _toc.yml, one per line, in reading order (used by `make`)."""
+"""Print the notebooks named in _toc.yml, one per line, in reading order (`python -m tools.toc`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Shape arithmetic: conv_output_size, output_shapes and count_params against real forward passes,
-and receptive fields against the gradient footprint of one output in torch."""
+"""Shape arithmetic: conv_output_size, output_shapes and count_params of specs against real
+forward passes, and receptive fields against the gradient footprint of one output in torch."""
 
 from __future__ import annotations
 
@@ -10,23 +10,22 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cnnbook.ops import (
+from cnnbook.models import (
     ActivationSpec,
+    Architecture,
     Conv2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
     Pool2dSpec,
-    conv2d,
-    conv_output_size,
+    catalogue,
     count_params,
     format_param_table,
-    max_pool2d,
     output_shapes,
     param_table,
     receptive_field,
-    relu,
 )
+from cnnbook.ops import conv2d, conv_output_size, max_pool2d, relu
 
 
 @settings(max_examples=40, deadline=None)
@@ -119,7 +118,7 @@ def test_output_shapes_and_count_params_match_a_numpy_forward_pass(stack):
     layers, input_shape = stack
     shapes, params = numpy_forward_shapes(layers, input_shape)
     assert output_shapes(layers, input_shape) == shapes
-    assert count_params(layers, input_shape) == params
+    assert count_params(Architecture(input_shape, tuple(layers))) == params
     rows = param_table(layers, input_shape)
     assert [row[1] for row in rows] == shapes and sum(row[2] for row in rows) == params
     assert format_param_table(layers, input_shape).splitlines()[-1].endswith(f"{params:,}")
@@ -216,9 +215,9 @@ def test_receptive_field_equals_gradient_footprint(case):
 
 
 def test_receptive_field_of_the_post_keras_model():
-    from cnnbook.architectures import POST_KERAS
-
-    fields = receptive_field(list(POST_KERAS.layers))
+    spec = catalogue.get("post_keras").spec
+    fields = spec.receptive_field()
+    assert fields == receptive_field(list(spec.layers))
     conv_pool = [f for f in fields if f.name.startswith(("conv", "pool"))]
     # Each 3x3 conv adds 2 * jump pixels, each 2x2 pool adds 1 * jump and doubles the jump.
     expected, size, jump = [], 1, 1
@@ -226,7 +225,7 @@ def test_receptive_field_of_the_post_keras_model():
         size, jump = size + (k - 1) * jump, jump * s
         expected.append((size, jump))
     assert [(f.size, f.jump) for f in conv_pool] == expected
-    assert len(fields) < len(POST_KERAS.layers)  # stops at Flatten
+    assert len(fields) < len(spec.layers)  # stops at Flatten
 
 
 def test_receptive_field_refuses_same_padding():

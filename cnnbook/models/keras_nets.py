@@ -1,17 +1,22 @@
 """The post's three CNNs as Keras 3 models (NHWC: inputs are ``(N, H, W, C)`` floats in [0, 1]).
 
-- :func:`post_tensorflow_model`: the post's TensorFlow model (54,410 parameters at 28x28x1).
-- :func:`post_keras_model`: the post's Keras model (225,034 parameters at 28x28x1).
-- :func:`post_pytorch_model`: a Keras twin of the post's PyTorch CNN (315,722 parameters at
-  32x32x3), with dropout in the same three places and **logits** output, like the torch original.
+Each function is the Keras builder of the catalogue entry of the same name
+(:mod:`cnnbook.models.catalogue`); the tests check it against the entry's spec.
+
+- :func:`post_tensorflow`: the post's TensorFlow model (MNIST 28x28x1).
+- :func:`post_keras`: the post's Keras model (MNIST 28x28x1).
+- :func:`post_pytorch`: a Keras twin of the post's PyTorch CNN (CIFAR-10 32x32x3), with dropout in
+  the same three places and **logits** output, like the torch original.
 
 The code is backend-agnostic Keras 3 (``import keras``), so it runs on TensorFlow, JAX or torch.
+Importing this module sets nothing in the environment: to silence TensorFlow's start-up lines,
+set ``TF_CPP_MIN_LOG_LEVEL=1`` before Keras is first imported (the Makefile does).
 Every convolution is 3x3 with ``"valid"`` padding and every pooling is 2x2, as in the post.
 
 Layer names are stable (``conv1``, ``pool1``, ``conv2``, ``pool2``, ``flatten``, ``fc1``, ``fc2``,
-``dropout1`` ...) and match the attribute names of :mod:`cnnbook.torch_models`, so weights can be
-ported name for name. Note that Keras flattens NHWC feature maps while torch flattens NCHW, so the
-first dense layer's rows must be permuted when porting.
+``dropout1`` ...) and match the attribute names of :mod:`cnnbook.models.torch_nets`, so weights
+can be ported name for name. Note that Keras flattens NHWC feature maps while torch flattens NCHW,
+so the first dense layer's rows must be permuted when porting.
 
 The builders return **uncompiled** models: compiling is a training decision, and the book shows
 it. :func:`compile_like_post` applies the post's settings (Adam, categorical cross-entropy,
@@ -19,10 +24,6 @@ accuracy) in one call.
 """
 
 from __future__ import annotations
-
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # before keras imports its TensorFlow backend
 
 import importlib
 
@@ -33,7 +34,7 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 
-def post_tensorflow_model(input_shape: tuple[int, int, int] = (28, 28, 1),
+def post_tensorflow(input_shape: tuple[int, int, int] = (28, 28, 1),
                           num_classes: int = 10) -> keras.Model:
     """The post's TensorFlow model: Conv2D 32 3x3 relu, MaxPool 2x2, Flatten, Dense softmax.
 
@@ -48,7 +49,7 @@ def post_tensorflow_model(input_shape: tuple[int, int, int] = (28, 28, 1),
     ], name="post_tensorflow")
 
 
-def post_keras_model(input_shape: tuple[int, int, int] = (28, 28, 1),
+def post_keras(input_shape: tuple[int, int, int] = (28, 28, 1),
                      num_classes: int = 10) -> keras.Model:
     """The post's Keras model: two Conv2D/MaxPool blocks (32, 64 filters), Dense 128, Dense softmax.
 
@@ -66,7 +67,7 @@ def post_keras_model(input_shape: tuple[int, int, int] = (28, 28, 1),
     ], name="post_keras")
 
 
-def post_pytorch_model(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10,
+def post_pytorch(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10,
                        dropout: float = 0.5) -> keras.Model:
     """Keras twin of the post's PyTorch CNN; returns logits ``(N, num_classes)``.
 
@@ -92,7 +93,7 @@ def compile_like_post(model: keras.Model, *, sparse_labels: bool = False) -> ker
     """Compile ``model`` with the post's settings: ``adam``, cross-entropy, ``accuracy``.
 
     The loss matches the model's output: probabilities for a final softmax (the post's models),
-    logits otherwise (:func:`post_pytorch_model`). With ``sparse_labels=True`` the labels are
+    logits otherwise (:func:`post_pytorch`). With ``sparse_labels=True`` the labels are
     integer class ids ``(N,)`` instead of one-hot ``(N, num_classes)``.
 
     Returns:
@@ -106,16 +107,6 @@ def compile_like_post(model: keras.Model, *, sparse_labels: bool = False) -> ker
         loss = keras.losses.CategoricalCrossentropy(from_logits=from_logits)
     model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     return model
-
-
-def layer_table(model: keras.Model) -> list[tuple[str, tuple[int, ...], int]]:
-    """One row per layer: ``(layer class, output shape without the batch axis, parameters)``.
-
-    Two models with equal tables have the same architecture, whatever their layer names; the
-    chapters use it to check the post's code against this module's builders. Shapes are NHWC.
-    """
-    return [(type(layer).__name__, tuple(layer.output.shape[1:]), int(layer.count_params()))
-            for layer in model.layers]
 
 
 def backend_device() -> str:
@@ -132,3 +123,15 @@ def backend_device() -> str:
     else:
         device = "cpu"
     return f"{device} ({backend} backend)"
+
+
+def mnist_mlp(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10,
+              hidden: int = 69) -> keras.Model:
+    """Keras twin of :class:`cnnbook.models.torch_nets.MnistMlp`: Flatten, Dense ``hidden`` relu,
+    Dense softmax. Input ``(N, 28, 28, 1)``, output class probabilities ``(N, num_classes)``."""
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Flatten(name="flatten"),  # (N, 784)
+        layers.Dense(hidden, activation="relu", name="fc1"),  # (N, hidden)
+        layers.Dense(num_classes, activation="softmax", name="fc2"),  # (N, 10)
+    ], name="mnist_mlp")

@@ -1,4 +1,4 @@
-"""cnnbook.port against the real frameworks: each layout function on its own, then whole models.
+"""cnnbook.models.port against the real frameworks: each layout function alone, then whole models.
 
 Parity: after porting, the Keras model (NHWC) and its torch twin (NCHW) give the same outputs
 within 1e-5 (float32), on random input and on the whole offline test set (10k MNIST / 2k CIFAR),
@@ -16,12 +16,9 @@ keras = pytest.importorskip("keras")
 
 from torch import nn
 
-from cnnbook import (
-    config,
-    keras_models,
-    torch_models,
-)
-from cnnbook.port import (
+from cnnbook import config
+from cnnbook.models import keras_nets, torch_nets
+from cnnbook.models.port import (
     conv_kernel_keras_to_torch,
     conv_kernel_torch_to_keras,
     dense_keras_to_torch,
@@ -33,9 +30,9 @@ from cnnbook.port import (
 
 TOL = 1e-5
 ARCHS = {  # name -> (Keras builder, torch class, dataset)
-    "tensorflow": (keras_models.post_tensorflow_model, torch_models.PostTensorFlowNet, "mnist"),
-    "keras": (keras_models.post_keras_model, torch_models.PostKerasNet, "mnist"),
-    "pytorch": (keras_models.post_pytorch_model, torch_models.PostPyTorchNet, "cifar10"),
+    "tensorflow": (keras_nets.post_tensorflow, torch_nets.PostTensorflow, "mnist"),
+    "keras": (keras_nets.post_keras, torch_nets.PostKeras, "mnist"),
+    "pytorch": (keras_nets.post_pytorch, torch_nets.PostPytorch, "cifar10"),
 }
 
 

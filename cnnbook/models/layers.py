@@ -1,7 +1,7 @@
 """Layer specs: small frozen dataclasses that describe a CNN as pure data (no framework).
 
 The book works out shapes, parameter counts and receptive fields from these specs
-(:mod:`cnnbook.ops.shapes`) before it builds the same model in Keras or PyTorch.
+(:mod:`cnnbook.models.shapes`) before it builds the same model in Keras or PyTorch.
 Shapes are channels-first ``(C, H, W)``. Each spec takes an optional keyword ``label`` (e.g.
 ``"conv1"``) that names it in tables; unlabelled layers get ``"conv2d_1"``, ``"max_pool2d_1"`` ...
 """

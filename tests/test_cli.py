@@ -1,4 +1,4 @@
-"""``python -m cnnbook models`` and the MODELS registry; run report helpers."""
+"""The command line (``python -m cnnbook models``, ``doctor``) and the run report helpers."""
 
 from __future__ import annotations
 
@@ -8,29 +8,48 @@ import sys
 
 import pytest
 
-from cnnbook import model_cli, report
+from cnnbook import report
+from cnnbook.cli import models as models_cli
 from cnnbook.config import get_profile
 
 
 def run_models(*argv: str) -> int:
     parser = argparse.ArgumentParser()
-    model_cli.register(parser.add_subparsers())
+    models_cli.register(parser.add_subparsers())
     args = parser.parse_args(["models", *argv])
     return args.func(args)
 
 
 def test_importing_the_cli_module_imports_no_framework():
-    code = ("import sys, cnnbook.model_cli, cnnbook.report, cnnbook.plots.training; "
+    code = ("import sys, cnnbook.cli.models, cnnbook.report, cnnbook.plots.training; "
             "print([m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_registry_is_pure_data_with_the_posts_counts():
-    counts = {spec.name: spec.params for spec in model_cli.MODELS}
-    assert counts["post_tensorflow"] == counts["PostTensorFlowNet"] == 54_410
-    assert counts["post_keras"] == counts["PostKerasNet"] == 225_034
-    assert counts["post_pytorch"] == counts["PostPyTorchNet"] == 315_722
+def test_models_command_flags_a_builder_that_disagrees_with_its_spec(capsys, monkeypatch):
+    pytest.importorskip("torch", reason="needs the torch extra")
+    monkeypatch.setattr(models_cli, "count_params", lambda model: 7)
+    assert run_models("--framework", "torch") == 1
+    out = capsys.readouterr().out
+    assert "the spec says 54,410" in out and "the spec says 315,722" in out
+
+
+def test_doctor_reports_versions_and_settings(capsys):
+    from cnnbook.cli import main
+
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "cnnbook: 0.1.0" in out and "profile:" in out and "offline:" in out
+
+
+def test_a_bad_model_framework_is_a_usage_error(capsys):
+    from cnnbook.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models", "--framework", "jax"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'jax'" in capsys.readouterr().err
 
 
 def test_models_command_prints_the_three_counts(capsys):
@@ -39,7 +58,7 @@ def test_models_command_prints_the_three_counts(capsys):
     out = capsys.readouterr().out
     for count in ("54,410", "225,034", "315,722"):
         assert count in out
-    assert "unavailable" not in out and "EXPECTED" not in out
+    assert "unavailable" not in out and "the spec says" not in out
 
 
 def test_missing_framework_is_reported_with_its_extra():
@@ -50,7 +69,9 @@ def test_missing_framework_is_reported_with_its_extra():
                          check=False)
     assert out.returncode == 0, out.stderr
     rows = out.stdout.strip().splitlines()[1:]
-    assert len(rows) == 3
+    from cnnbook.models import catalogue
+
+    assert len(rows) == len(catalogue.CATALOGUE) >= 3  # every model has a torch builder
     assert all("unavailable" in row and "cnnbook[torch]" in row for row in rows)
 
 

@@ -1,7 +1,8 @@
 """Decide which notebooks of the TOC can run here, and say why the others cannot.
 
-Used by ``.ci/gpu_notebooks.sh``; standard library only (PyYAML is used when present), because
-the GPU machine has no Jupyter stack until the carried wheels are installed.
+Used by ``.ci/gpu_notebooks.sh`` as ``python -m tools.gpu_select``; standard library only (PyYAML
+is used when present), because the GPU machine has no Jupyter stack until the carried wheels are
+installed.
 
 A notebook declares the modules it needs beyond the always-present stack (torch, numpy, keras
 on the torch backend, matplotlib, cnnbook) in its metadata:
@@ -33,9 +34,9 @@ def toc_entries(root: Path = ROOT) -> list[str]:
     """``file:``/``root:`` entries of ``_toc.yml`` in reading order."""
     text = (root / "_toc.yml").read_text()
     try:
-        sys.path.insert(0, str(root / ".ci"))
         import yaml
-        from toc_notebooks import entries  # needs PyYAML
+
+        from tools.toc import entries  # needs PyYAML
 
         return list(entries(yaml.safe_load(text)))
     except ImportError:  # no PyYAML: the TOC is simple enough for a line scan

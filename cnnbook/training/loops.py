@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import torch
-from torch import nn
+from cnnbook._optional import require
 
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
-def sync(device: torch.device) -> None:
-    """Wait for the device to finish queued work, so a clock reading means something."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
+__all__ = ["hand_written_epoch"]
 
 
 def hand_written_epoch(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]],

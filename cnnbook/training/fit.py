@@ -20,11 +20,10 @@ epoch's batches (computed with dropout on, while the weights change), so they di
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from cnnbook._optional import require
 
 require("torch")  # an ImportError that names the extra to install when torch is missing
@@ -33,8 +32,10 @@ from torch import nn  # noqa: E402
 
 from cnnbook.progress import progress  # noqa: E402
 from cnnbook.seeding import seed_everything  # noqa: E402
+from cnnbook.training.batching import Data, make_batches  # noqa: E402
+from cnnbook.training.devices import resolve_device  # noqa: E402
 
-Data = Any  # a DataLoader, or an (x, y) tuple of tensors / NumPy arrays
+__all__ = ["History", "evaluate", "fit"]
 
 
 @dataclass
@@ -51,81 +52,6 @@ class History:
     history: dict[str, list[float]] = field(default_factory=dict)
     epoch: list[int] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> the first available of ``cuda``, ``mps``, ``cpu``; anything else as given."""
-    if isinstance(device, torch.device):
-        return device
-    if device != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def _as_tensor(a: Any, name: str) -> torch.Tensor:
-    if isinstance(a, torch.Tensor):
-        return a
-    if isinstance(a, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(a))
-    raise TypeError(f"{name} must be a torch.Tensor or a NumPy array, got {type(a).__name__}")
-
-
-class TensorBatches:
-    """Mini-batches of an in-memory ``(x, y)`` set that live on ``device``.
-
-    Args:
-        x: ``(N, C, H, W)`` floats (tensor or array); moved to ``device`` once.
-        y: ``(N,)`` integer class ids.
-        batch_size: images per batch; the last batch may be smaller.
-        shuffle: draw a new order each time the object is iterated (each epoch).
-        seed: seeds the order; two objects with the same seed give the same batches.
-        device: where the data and the shuffling live (``"auto"`` as in :func:`resolve_device`).
-    """
-
-    def __init__(self, x: Any, y: Any, batch_size: int = 128, shuffle: bool = True,
-                 seed: int = 0, device: str | torch.device = "auto") -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.device = resolve_device(device)
-        self.x = _as_tensor(x, "x").to(self.device)
-        self.y = _as_tensor(y, "y").to(self.device)
-        if not self.x.is_floating_point():
-            raise TypeError(f"x must hold floats (N, C, H, W), got {self.x.dtype}; "
-                            "convert with cnnbook.datasets.torch_data.to_tensors")
-        if len(self.x) != len(self.y):
-            raise ValueError(f"x has {len(self.x)} images but y has {len(self.y)} labels")
-        self.y = self.y.long()
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.generator = torch.Generator(device=self.device).manual_seed(seed)
-
-    def __len__(self) -> int:
-        return (len(self.x) + self.batch_size - 1) // self.batch_size  # ceil(N / batch_size)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        n = len(self.x)
-        if self.shuffle:
-            order = torch.randperm(n, device=self.device, generator=self.generator)
-        for start in range(0, n, self.batch_size):
-            if self.shuffle:
-                idx = order[start:start + self.batch_size]
-                yield self.x[idx], self.y[idx]  # (B, C, H, W), (B,)
-            else:
-                yield self.x[start:start + self.batch_size], self.y[start:start + self.batch_size]
-
-
-def _batches(data: Data, batch_size: int, shuffle: bool, seed: int,
-             device: torch.device) -> Iterable:
-    if isinstance(data, tuple) and len(data) == 2:
-        return TensorBatches(data[0], data[1], batch_size, shuffle, seed, device)
-    if isinstance(data, (torch.utils.data.DataLoader, TensorBatches)):
-        return data
-    raise TypeError(f"expected a DataLoader or an (x, y) tuple, got {type(data).__name__}")
 
 
 def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: torch.device,
@@ -174,7 +100,7 @@ def evaluate(model: nn.Module, data: Data, *, loss: Callable | None = None,
     model.eval()
     try:
         with torch.no_grad():
-            return _run_epoch(model, _batches(data, batch_size, False, 0, device),
+            return _run_epoch(model, make_batches(data, batch_size, False, 0, device),
                               nn.CrossEntropyLoss() if loss is None else loss, device,
                               optimizer=None)
     finally:
@@ -213,13 +139,13 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss() if loss is None else loss
-    batches = _batches(train, batch_size, shuffle, seed, device)
+    batches = make_batches(train, batch_size, shuffle, seed, device)
     val_batches = None
     if validation_data is not None:
-        val_batches = _batches(validation_data, max(batch_size, 1024), False, seed, device)
+        val_batches = make_batches(validation_data, max(batch_size, 1024), False, seed, device)
 
     history = History(params={"epochs": epochs, "batch_size": batch_size, "device": str(device),
-                              "seed": seed, "steps": len(batches)})
+                              "seed": seed, "steps": len(batches)})  # type: ignore[arg-type]
     for epoch in range(epochs):
         model.train()
         desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else None

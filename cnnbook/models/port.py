@@ -151,7 +151,7 @@ def _keras_layers(model: keras.Model) -> Iterator[tuple[keras.layers.Layer, Feat
     pending: FeatureShape | None = None
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            raise ValueError(  # noqa: TRY004 - one exception type for every mismatch
+            raise ValueError(
                 f"nested model {layer.name!r}: port its layers model by model")
         if isinstance(layer, keras.layers.Flatten):
             shape = tuple(layer.input.shape[1:])  # (h, w, c) for channels_last
@@ -161,7 +161,7 @@ def _keras_layers(model: keras.Model) -> Iterator[tuple[keras.layers.Layer, Feat
         if not layer.weights:
             continue
         if not isinstance(layer, tuple(k for k, _ in _PAIRS)):
-            raise ValueError(  # noqa: TRY004
+            raise ValueError(
                 f"cannot port Keras layer {layer.name!r} ({type(layer).__name__})")
         yield layer, pending if isinstance(layer, keras.layers.Dense) else None
         pending = None
@@ -196,7 +196,7 @@ def _match(keras_model: keras.Model, torch_model: nn.Module):
         module = modules[key]
         expected = next(t for k, t in _PAIRS if isinstance(layer, k))
         if not isinstance(module, expected):
-            raise ValueError(  # noqa: TRY004
+            raise ValueError(
                 f"layer {name!r} is a Keras {type(layer).__name__} "
                 f"but a torch {type(module).__name__}"
             )
@@ -245,7 +245,7 @@ def keras_to_torch(
             if len(values) != len(targets):
                 raise ValueError(f"layer {layer.name!r}: {len(values)} Keras weights "
                                  f"but {len(targets)} torch tensors (bias on one side only?)")
-            for index, (value, target) in enumerate(zip(values, targets)):
+            for index, (value, target) in enumerate(zip(values, targets, strict=True)):
                 _check_shape(layer.name, f"weight {index}", value.shape, target.shape)
                 target.copy_(torch.from_numpy(value).to(target.device, target.dtype))
     return torch_model
@@ -258,28 +258,31 @@ def torch_to_keras(
 
     The inverse of :func:`keras_to_torch`, with the same arguments and errors.
     """
-    def numpy(t: torch.Tensor | None) -> np.ndarray | None:
-        return None if t is None else t.detach().cpu().to(torch.float32).numpy()
+    def numpy(t: torch.Tensor) -> np.ndarray:
+        return t.detach().cpu().to(torch.float32).numpy()
+
+    def optional(t: torch.Tensor | None) -> np.ndarray | None:
+        return None if t is None else numpy(t)
 
     for layer, module, flatten_shape in _match(keras_model, torch_model):
         current = layer.get_weights()
 
         if isinstance(layer, keras.layers.Conv2D):
-            values = [conv_kernel_torch_to_keras(numpy(module.weight)), numpy(module.bias)]
+            values = [conv_kernel_torch_to_keras(numpy(module.weight)), optional(module.bias)]
         elif isinstance(layer, keras.layers.Dense):
             shape = flatten_shape if permute_flatten else None
-            values = [dense_torch_to_keras(numpy(module.weight), shape), numpy(module.bias)]
+            values = [dense_torch_to_keras(numpy(module.weight), shape), optional(module.bias)]
         else:
             _check_batchnorm(layer, module)
             values = [numpy(module.weight), numpy(module.bias),
                       numpy(module.running_mean), numpy(module.running_var)]
-        values = [v for v in values if v is not None]
-        if len(values) != len(current):
-            raise ValueError(f"layer {layer.name!r}: {len(values)} torch tensors "
+        present = [v for v in values if v is not None]
+        if len(present) != len(current):
+            raise ValueError(f"layer {layer.name!r}: {len(present)} torch tensors "
                              f"but {len(current)} Keras weights (bias on one side only?)")
-        for index, (value, old) in enumerate(zip(values, current)):
+        for index, (value, old) in enumerate(zip(present, current, strict=True)):
             _check_shape(layer.name, f"weight {index}", value.shape, old.shape)
-        layer.set_weights(values)
+        layer.set_weights(present)
     return keras_model
 
 
@@ -288,7 +291,7 @@ def torch_to_keras(
 
 def _check_batchnorm(layer: keras.layers.BatchNormalization, module: nn.Module) -> None:
     """Keras keeps gamma, beta, moving mean, moving variance: torch's order when both are affine."""
-    if not np.isclose(layer.epsilon, module.eps):
+    if not np.isclose(layer.epsilon, float(module.eps)):  # type: ignore[arg-type]
         raise ValueError(f"layer {layer.name!r}: epsilon {layer.epsilon} (Keras) "
                          f"!= {module.eps} (torch); outputs would differ")
     if not (layer.scale and layer.center) or not module.affine:

@@ -1,7 +1,7 @@
 """Print a Jupyter Book config derived from _config.yml, for the Makefile.
 
-    python .ci/book_config.py --execute off                  # make test-book
-    python .ci/book_config.py --execute cache --profile full # make book
+    python -m tools.book_config --execute off                  # make test-book
+    python -m tools.book_config --execute cache --profile full # make book
 
 `make test` executes every notebook once, under nbval, which compares the fresh outputs with the
 stored ones and runs the hidden assert cells; its strict book build (`--execute off`) renders those

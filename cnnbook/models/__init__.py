@@ -1,0 +1,65 @@
+"""The book's models: specs as data, one catalogue, builders for torch and Keras, and porting.
+
+Light modules (NumPy-free arithmetic, no framework):
+
+- :mod:`cnnbook.models.layers`: layer specs (``Conv2dSpec``, ``Pool2dSpec``, ``FlattenSpec``,
+  ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``).
+- :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``.
+- :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
+- :mod:`cnnbook.models.catalogue`: every model of the book, with its one name.
+- :mod:`cnnbook.models.summary`: ``count_params`` and ``layer_table`` for any model.
+
+Framework modules (import on first use; a missing framework names the extra to install):
+
+- :mod:`cnnbook.models.torch_nets`: ``nn.Module`` classes (NCHW).
+- :mod:`cnnbook.models.keras_nets`: Keras 3 builders (NHWC), backend-agnostic.
+- :mod:`cnnbook.models.port`: weights from Keras to torch and back.
+
+Shapes in specs are channels-first ``(C, H, W)``.
+"""
+
+from __future__ import annotations
+
+from cnnbook.models.catalogue import CATALOGUE, ModelEntry, entries, get
+from cnnbook.models.layers import (
+    ActivationSpec,
+    Conv2dSpec,
+    DenseSpec,
+    DropoutSpec,
+    FlattenSpec,
+    LayerSpec,
+    Pool2dSpec,
+    layer_names,
+)
+from cnnbook.models.shapes import (
+    ReceptiveField,
+    format_param_table,
+    output_shapes,
+    param_table,
+    receptive_field,
+)
+from cnnbook.models.specs import Architecture
+from cnnbook.models.summary import count_params, layer_table
+
+__all__ = [
+    "CATALOGUE",
+    "ActivationSpec",
+    "Architecture",
+    "Conv2dSpec",
+    "DenseSpec",
+    "DropoutSpec",
+    "FlattenSpec",
+    "LayerSpec",
+    "ModelEntry",
+    "Pool2dSpec",
+    "ReceptiveField",
+    "count_params",
+    "entries",
+    "format_param_table",
+    "get",
+    "layer_names",
+    "layer_table",
+    "output_shapes",
+    "param_table",
+    "receptive_field",
+]

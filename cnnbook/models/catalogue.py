@@ -1,0 +1,193 @@
+"""The catalogue: every model of the book, once, with its one name.
+
+Each :class:`ModelEntry` holds the model's name, its task, its dataset, its spec (an
+:class:`~cnnbook.models.specs.Architecture`, pure data), and where its framework builders live:
+a torch ``nn.Module`` class (NCHW inputs) and, where one exists, a Keras 3 builder (NHWC inputs).
+Builders are referenced as ``"module:attribute"`` strings, so reading the catalogue imports no
+framework. The name is the same everywhere: the catalogue key, the Keras builder
+(``keras_nets.post_keras``), the torch class in CapWords (``torch_nets.PostKeras``), the command
+line, the benchmarks and the book.
+
+Parameter counts are never written down: :meth:`ModelEntry.count_params` derives them from the
+spec, and the tests check the frameworks against it.
+
+    >>> from cnnbook.models import catalogue
+    >>> [entry.name for entry in catalogue.entries()][:3]
+    ['post_tensorflow', 'post_keras', 'post_pytorch']
+    >>> net = catalogue.get("post_keras").build("torch")  # an nn.Module, (N, 1, 28, 28) -> logits
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+from cnnbook.models.layers import (
+    ActivationSpec,
+    DenseSpec,
+    DropoutSpec,
+    FlattenSpec,
+)
+from cnnbook.models.specs import Architecture, conv_block
+
+__all__ = ["CATALOGUE", "FRAMEWORKS", "ModelEntry", "entries", "get"]
+
+Task = Literal["classification", "segmentation", "detection"]
+Framework = Literal["torch", "keras"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
+EXTRAS = {"torch": "torch", "keras": "tf"}  # the pip extra that provides each framework
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of the book.
+
+    Attributes:
+        name: the model's one name (``snake_case``).
+        task: ``"classification"``, ``"segmentation"`` or ``"detection"``.
+        dataset: the dataset it is trained on, as named by :mod:`cnnbook.datasets`.
+        spec: the architecture as data, input ``(C, H, W)``.
+        torch: ``"module:Class"`` of the ``nn.Module`` (NCHW in, logits out).
+        keras: ``"module:function"`` of the Keras 3 builder (NHWC in), or ``None``.
+        description: one line for tables.
+    """
+
+    name: str
+    task: Task
+    dataset: str
+    spec: Architecture
+    torch: str
+    keras: str | None
+    description: str
+
+    @property
+    def frameworks(self) -> tuple[Framework, ...]:
+        """The frameworks this model has a builder for, torch first."""
+        return tuple(f for f in FRAMEWORKS if self.builder_path(f) is not None)
+
+    def builder_path(self, framework: Framework) -> str | None:
+        """``"module:attribute"`` of ``framework``'s builder, or ``None`` when there is none."""
+        if framework not in FRAMEWORKS:
+            raise ValueError(f"unknown framework {framework!r}; "
+                             f"choose from {', '.join(FRAMEWORKS)}")
+        return self.torch if framework == "torch" else self.keras
+
+    def input_shape(self, framework: Framework) -> tuple[int, int, int]:
+        """One input without the batch axis: ``(C, H, W)`` for torch, ``(H, W, C)`` for Keras."""
+        c, h, w = self.spec.input_shape
+        return (c, h, w) if framework == "torch" else (h, w, c)
+
+    def count_params(self) -> int:
+        """Trainable parameters, derived from the spec (no framework is imported)."""
+        return self.spec.count_params()
+
+    def build(self, framework: Framework, **kwargs: Any) -> Any:
+        """A fresh, untrained model in ``framework``; ``kwargs`` go to the builder.
+
+        Raises:
+            ValueError: when this model has no builder for ``framework``.
+            ImportError: naming the extra to install when the framework is missing.
+        """
+        path = self.builder_path(framework)
+        if path is None:
+            raise ValueError(f"model {self.name!r} has no {framework} builder; it has "
+                             f"{', '.join(self.frameworks)}")
+        module_name, attr = path.split(":")
+        return getattr(importlib.import_module(module_name), attr)(**kwargs)
+
+
+_MNIST = (1, 28, 28)
+_CIFAR10 = (3, 32, 32)
+
+_ENTRIES = (
+    ModelEntry(
+        name="post_tensorflow",
+        task="classification",
+        dataset="mnist",
+        spec=Architecture(_MNIST, (
+            *conv_block(1, 1, 32),  # (32, 13, 13)
+            FlattenSpec(label="flatten"),  # (5408,)
+            DenseSpec(None, 10, label="fc1"),
+            ActivationSpec("softmax", label="softmax"),
+        )),
+        torch="cnnbook.models.torch_nets:PostTensorflow",
+        keras="cnnbook.models.keras_nets:post_tensorflow",
+        description="the post's TensorFlow model: conv 32, pool, dense 10 (MNIST)",
+    ),
+    ModelEntry(
+        name="post_keras",
+        task="classification",
+        dataset="mnist",
+        spec=Architecture(_MNIST, (
+            *conv_block(1, 1, 32),  # (32, 13, 13)
+            *conv_block(2, 32, 64),  # (64, 5, 5)
+            FlattenSpec(label="flatten"),  # (1600,)
+            DenseSpec(None, 128, label="fc1"),
+            ActivationSpec("relu", label="relu3"),
+            DenseSpec(128, 10, label="fc2"),
+            ActivationSpec("softmax", label="softmax"),
+        )),
+        torch="cnnbook.models.torch_nets:PostKeras",
+        keras="cnnbook.models.keras_nets:post_keras",
+        description="the post's Keras model: conv 32, conv 64, dense 128, dense 10 (MNIST)",
+    ),
+    ModelEntry(
+        name="post_pytorch",
+        task="classification",
+        dataset="cifar10",
+        spec=Architecture(_CIFAR10, (
+            *conv_block(1, 3, 32),  # (32, 15, 15)
+            DropoutSpec(0.5, label="dropout1"),
+            *conv_block(2, 32, 64),  # (64, 6, 6)
+            DropoutSpec(0.5, label="dropout2"),
+            FlattenSpec(label="flatten"),  # (2304,) = 64 * 6 * 6, the post's view(-1, 64 * 6 * 6)
+            DenseSpec(None, 128, label="fc1"),
+            ActivationSpec("relu", label="relu3"),
+            DropoutSpec(0.5, label="dropout3"),
+            DenseSpec(128, 10, label="fc2"),  # logits: CrossEntropyLoss applies log-softmax
+        )),
+        torch="cnnbook.models.torch_nets:PostPytorch",
+        keras="cnnbook.models.keras_nets:post_pytorch",
+        description="the post's PyTorch CNN with dropout (CIFAR-10, inferred from its shapes)",
+    ),
+    ModelEntry(
+        name="mnist_mlp",
+        task="classification",
+        dataset="mnist",
+        spec=Architecture(_MNIST, (
+            FlattenSpec(label="flatten"),  # (784,)
+            DenseSpec(None, 69, label="fc1"),  # 69 units: about the size of post_tensorflow
+            ActivationSpec("relu", label="relu1"),
+            DenseSpec(69, 10, label="fc2"),
+            ActivationSpec("softmax", label="softmax"),
+        )),
+        torch="cnnbook.models.torch_nets:MnistMlp",
+        keras="cnnbook.models.keras_nets:mnist_mlp",
+        description="a one-hidden-layer perceptron the size of post_tensorflow: no weight sharing",
+    ),
+)
+
+CATALOGUE: MappingProxyType[str, ModelEntry] = MappingProxyType({e.name: e for e in _ENTRIES})
+"""Every model of the book by name, in the order the book meets them (read-only)."""
+
+
+def get(name: str) -> ModelEntry:
+    """The catalogue entry called ``name``; a one-line ``ValueError`` lists the names otherwise."""
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; choose from {', '.join(CATALOGUE)}") from None
+
+
+def entries(*, task: Task | None = None,
+            frameworks: tuple[Framework, ...] = ()) -> Iterator[ModelEntry]:
+    """The entries, in catalogue order, with ``task`` (any when ``None``) and a builder for each
+    of ``frameworks`` (``("torch", "keras")`` gives the models that parity tests can compare)."""
+    for entry in CATALOGUE.values():
+        if task is not None and entry.task != task:
+            continue
+        if all(f in entry.frameworks for f in frameworks):
+            yield entry
