@@ -38,7 +38,8 @@ def bench(repeats: int) -> list[dict]:
         median = statistics.median(times)
         # CPU seconds (all threads) tell the cost apart from contention on a shared machine.
         rows.append({"loader": label, "data": describe_data(name, x, xt), "median_s": median,
-                     "min_s": min(times), "max_s": max(times), "cpu_median_s": statistics.median(cpu),
+                     "min_s": min(times), "max_s": max(times),
+                     "cpu_median_s": statistics.median(cpu),
                      "load_average": os.getloadavg()[0], "repeats": repeats,
                      "goal_s": GOALS_S[label], "meets_goal": median <= GOALS_S[label]})
     return rows
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     if config.data_dir() is None:
         parser.error(f"set {config.DATA_DIR_VAR} to the offline data folder")
     rows = bench(args.repeats)
-    print(f"{'loader':<20}{'median s':>10}{'min s':>8}{'max s':>8}{'cpu s':>8}{'goal s':>8}  ok  data")
+    print(f"{'loader':<20}{'median s':>10}{'min s':>8}{'max s':>8}{'cpu s':>8}{'goal s':>8}"
+          "  ok  data")
     for r in rows:
         print(f"{r['loader']:<20}{r['median_s']:>10.3f}{r['min_s']:>8.3f}{r['max_s']:>8.3f}"
               f"{r['cpu_median_s']:>8.3f}"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.helpers import offline_data_dir
+
 # Hypothesis explores new random cases on every run by default. CI (HYPOTHESIS_PROFILE=ci, set by
 # .ci/run) replays a fixed, derandomized set so that a landing never hangs on a fresh draw.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -24,7 +26,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The read-only offline dataset folder (CNNBOOK_DATA_DIR); skips when it is absent."""
-    raw = os.environ.get("CNNBOOK_DATA_DIR", "")
-    if not raw or not Path(raw).is_dir():
+    root = offline_data_dir()
+    if root is None:
         pytest.skip("CNNBOOK_DATA_DIR is not set to an existing folder: no offline data to test")
-    return Path(raw)
+    return root

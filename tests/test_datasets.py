@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import warnings
@@ -13,17 +12,13 @@ import pytest
 
 import cnnbook.datasets as ds
 from cnnbook.cli import main as cli_main
-
-
-def _shared_data() -> Path | None:
-    raw = os.environ.get("CNNBOOK_DATA_DIR") or str(Path(__file__).parents[2] / "shared" / "data")
-    return Path(raw) if Path(raw).is_dir() else None
+from tests.helpers import offline_data_dir
 
 
 @pytest.fixture
 def data(tmp_path, monkeypatch) -> Path:
     """The real offline folder as CNNBOOK_DATA_DIR, an empty cache, and no network."""
-    root = _shared_data()
+    root = offline_data_dir()
     if root is None:
         pytest.skip("offline data folder absent: set CNNBOOK_DATA_DIR to run the loader tests")
     monkeypatch.setenv("CNNBOOK_DATA_DIR", str(root))
@@ -88,7 +83,8 @@ def test_describe_data_names_the_source_without_paths(data):
         "from the offline folder ($CNNBOOK_DATA_DIR)")
     (c, _), (ct, _) = ds.load_cifar10(limit=100, test_limit=50)
     line = ds.describe_data("cifar10", c, ct)
-    assert line.startswith("cifar10: 100 train / 50 test images of 32×32×3") and str(data) not in line
+    assert line.startswith("cifar10: 100 train / 50 test images of 32×32×3")
+    assert str(data) not in line
 
 
 def test_channel_stats_match_a_float64_computation(data):
@@ -138,8 +134,9 @@ def test_tf_adapter_is_nhwc_in_unit_range(data):
     np.testing.assert_allclose(images.numpy()[..., 0], x[:16] / 255.0, atol=1e-7)
     np.testing.assert_array_equal(labels.numpy().argmax(axis=1), y[:16])
     assert [b[0].shape[0] for b in batches] == [16, 16, 8]
-    runs = [np.concatenate([b[1].numpy() for b in to_tf_dataset(x, y, batch_size=8, shuffle=True,
-                                                               seed=5)]) for _ in range(2)]
+    runs = [np.concatenate([b[1].numpy() for b in
+                            to_tf_dataset(x, y, batch_size=8, shuffle=True, seed=5)])
+            for _ in range(2)]
     np.testing.assert_array_equal(runs[0], runs[1])
 
 

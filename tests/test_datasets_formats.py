@@ -9,6 +9,7 @@ import io
 import os
 import pickle
 import shutil
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cnnbook.datasets import cifar, load_cifar10, load_mnist
+from cnnbook.datasets import cifar, load_cifar10, load_mnist, locate
 from cnnbook.datasets.errors import DataFormatError
 from cnnbook.datasets.idx import IDX_DTYPES, parse_idx, read_idx, to_idx_bytes, write_idx
+from tests.helpers import offline_data_dir
 
 DTYPES = [np.dtype(d).newbyteorder("=") for d in IDX_DTYPES.values()]
 
 
-def _shared_data() -> Path | None:
-    raw = os.environ.get("CNNBOOK_DATA_DIR") or str(Path(__file__).parents[2] / "shared" / "data")
-    return Path(raw) if Path(raw).is_dir() else None
-
-
-needs_data = pytest.mark.skipif(_shared_data() is None,
+needs_data = pytest.mark.skipif(offline_data_dir() is None,
                                 reason="offline data folder absent (set CNNBOOK_DATA_DIR)")
 
 
@@ -37,7 +34,8 @@ needs_data = pytest.mark.skipif(_shared_data() is None,
 def idx_arrays(draw):
     dtype = draw(st.sampled_from(DTYPES))
     shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=6))
-    return draw(hnp.arrays(dtype, shape, elements={"allow_nan": False} if dtype.kind == "f" else None))
+    elements = {"allow_nan": False} if dtype.kind == "f" else None
+    return draw(hnp.arrays(dtype, shape, elements=elements))
 
 
 @settings(max_examples=60, deadline=None)
@@ -89,7 +87,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 @pytest.fixture
 def offline_copy(tmp_path, monkeypatch):
     """A writable copy of the real MNIST folder used as CNNBOOK_DATA_DIR (downloads off)."""
-    src = _shared_data()
+    src = offline_data_dir()
     if src is None:
         pytest.skip("offline data folder absent (set CNNBOOK_DATA_DIR)")
     root = tmp_path / "offline"
@@ -182,9 +180,51 @@ def test_malformed_cifar_batches_are_rejected(tmp_path, batch, problem):
 
 @needs_data
 def test_real_cifar_batch_loads_through_the_restricted_unpickler():
-    path = _shared_data() / "cifar-10-batches-py" / "test_batch"
+    path = offline_data_dir() / "cifar-10-batches-py" / "test_batch"
     x, y = cifar.read_batch(path)
     reference = pickle.loads(path.read_bytes(), encoding="bytes")  # trusted file, plain pickle
     expected = reference[b"data"].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     np.testing.assert_array_equal(x, expected)
     np.testing.assert_array_equal(y, reference[b"labels"])
+
+
+def _offline_env(monkeypatch, root: Path, cache: Path) -> None:
+    monkeypatch.setenv("CNNBOOK_DATA_DIR", str(root))
+    monkeypatch.setenv("CNNBOOK_CACHE_DIR", str(cache))
+    monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
+
+
+def _assert_same(a, b) -> None:
+    for split_a, split_b in zip(a, b, strict=True):
+        for array_a, array_b in zip(split_a, split_b, strict=True):
+            assert array_a.dtype == array_b.dtype == np.uint8
+            np.testing.assert_array_equal(array_a, array_b)
+
+
+@needs_data
+def test_cifar_offline_tarball_reads_like_the_extracted_folder(tmp_path, monkeypatch):
+    real, root = offline_data_dir(), tmp_path / "offline"
+    root.mkdir()
+    with tarfile.open(root / "cifar-10-python.tar.gz", "w:gz", compresslevel=1) as tar:
+        tar.add(real / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    _offline_env(monkeypatch, root, tmp_path / "cache")
+    assert locate("cifar10").path == root / "cifar-10-python.tar.gz"
+    from_tar = load_cifar10(limit=500, test_limit=100, seed=2)
+    assert from_tar[0][0].shape == (500, 32, 32, 3) and from_tar[1][1].shape == (100,)
+    _offline_env(monkeypatch, real, tmp_path / "cache")
+    assert locate("cifar10").path.name == "cifar-10-batches-py"
+    _assert_same(from_tar, load_cifar10(limit=500, test_limit=100, seed=2))
+    assert sorted(p.name for p in root.iterdir()) == ["cifar-10-python.tar.gz"]  # not extracted
+
+
+@needs_data
+def test_uncompressed_idx_files_read_like_the_gzip_ones(tmp_path, monkeypatch):
+    real, root = offline_data_dir(), tmp_path / "offline"
+    (root / "mnist").mkdir(parents=True)
+    for path in (real / "mnist").glob("*.gz"):
+        (root / "mnist" / path.name.removesuffix(".gz")).write_bytes(
+            gzip.decompress(path.read_bytes()))
+    _offline_env(monkeypatch, root, tmp_path / "cache")
+    plain = load_mnist(limit=300, seed=4)
+    _offline_env(monkeypatch, real, tmp_path / "cache")
+    _assert_same(plain, load_mnist(limit=300, seed=4))

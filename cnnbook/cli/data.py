@@ -5,19 +5,11 @@ from __future__ import annotations
 import argparse
 
 from cnnbook import config
-from cnnbook.datasets.cifar import read_folder
+from cnnbook.datasets.download import is_intact
 from cnnbook.datasets.errors import DataFormatError
-from cnnbook.datasets.fetch import (
-    Location,
-    cache_folder,
-    canonical_name,
-    fetch_dataset,
-    locate,
-    offline_source,
-    sha256,
-)
-from cnnbook.datasets.loaders import read_dataset
+from cnnbook.datasets.fetch import cache_folder, fetch_dataset, get_dataset, locate
 from cnnbook.datasets.registry import REGISTRY
+from cnnbook.datasets.spec import Dataset
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -26,57 +18,65 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"offline folder (${config.DATA_DIR_VAR}): {root or '- (unset)'}")
     print(f"cache (${config.CACHE_DIR_VAR}): {config.cache_dir()}")
     print(f"offline mode (${config.OFFLINE_VAR}): {'on' if config.offline() else 'off'}")
-    for name, info in REGISTRY.items():
+    for name, dataset in REGISTRY.items():
         where = locate(name)
-        print(f"\n{name} ({info['title']}): read from {where.kind}: {where.path}")
-        for entry in info["files"]:
-            cached = (cache_folder(name) / entry["name"]).is_file()
-            print(f"  {entry['name']}  {entry['size']:>11,} B  "
-                  f"{'cached' if cached else 'not cached'}")
-            for url in entry["urls"]:
+        print(f"\n{name} ({dataset.title}): read from {where.kind}: {where.path}")
+        for file in dataset.files:
+            cached = (cache_folder(name) / file.name).is_file()
+            print(f"  {file.name}  {file.size:>11,} B  {'cached' if cached else 'not cached'}")
+            for url in file.urls:
                 print(f"      {url}")
     return 0
 
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Download (or verify the cached copy of) each named dataset, with a progress bar."""
-    names = list(REGISTRY) if args.name == "all" else [canonical_name(args.name)]
+    names = list(REGISTRY) if args.name == "all" else [get_dataset(args.name).name]
     for name in names:
         path = fetch_dataset(name)
         print(f"{name}: ready in {path}")
     return 0
 
 
-def run_verify(args: argparse.Namespace) -> int:
-    """Re-hash every cached download and check the offline folder's structure; 1 on a problem."""
-    problems = 0
-    for name, info in REGISTRY.items():
-        for entry in info["files"]:
-            path = cache_folder(name) / entry["name"]
-            if not path.is_file():
-                continue
-            ok = sha256(path) == entry["sha256"]
+def _verify_cache(dataset: Dataset) -> int:
+    """Re-hash the cached downloads and re-read what the format built from them; problems."""
+    problems, folder = 0, cache_folder(dataset.name)
+    for file in dataset.files:
+        path = folder / file.name
+        if path.is_file():
+            ok = is_intact(path, file)
             problems += not ok
-            print(f"cache   {name}/{entry['name']}: {'ok' if ok else 'SHA-256 MISMATCH'}")
-        extracted = cache_folder(name) / info["folder"]
-        if info["format"] == "cifar-python" and extracted.is_dir():
-            try:
-                read_folder(extracted)
-                print(f"cache   {name}/{info['folder']}/: ok")
-            except (DataFormatError, OSError) as err:
-                problems += 1
-                print(f"cache   {name}/{info['folder']}/: PROBLEM: {err}")
-        root = config.data_dir()
-        source = offline_source(root, name) if root is not None else None
-        if source is None:
-            continue
+            print(f"cache   {dataset.name}/{file.name}: {'ok' if ok else 'SHA-256 MISMATCH'}")
+    built = dataset.format.derived(folder)
+    if built is not None:
         try:
-            (x_train, _), (x_test, _) = read_dataset(name, Location("offline", source))
-            print(f"offline {name}: ok ({len(x_train):,} train / {len(x_test):,} test, "
-                  f"images {x_train.shape[1:]})")
+            dataset.read(built)
+            print(f"cache   {dataset.name}/{built.name}/: ok")
         except (DataFormatError, OSError) as err:
             problems += 1
-            print(f"offline {name}: PROBLEM: {err}")
+            print(f"cache   {dataset.name}/{built.name}/: PROBLEM: {err}")
+    return problems
+
+
+def _verify_offline(dataset: Dataset) -> int:
+    """Read the dataset's copy in the offline folder, if there is one; problems."""
+    root = config.data_dir()
+    source = dataset.format.find_offline(root) if root is not None else None
+    if source is None:
+        return 0
+    try:
+        (x_train, _), (x_test, _) = dataset.read(source)
+    except (DataFormatError, OSError) as err:
+        print(f"offline {dataset.name}: PROBLEM: {err}")
+        return 1
+    print(f"offline {dataset.name}: ok ({len(x_train):,} train / {len(x_test):,} test, "
+          f"images {x_train.shape[1:]})")
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Re-hash every cached download and check the offline folder's structure; 1 on a problem."""
+    problems = sum(_verify_cache(d) + _verify_offline(d) for d in REGISTRY.values())
     print("all good" if not problems else f"{problems} problem(s)")
     return 1 if problems else 0
 
@@ -90,5 +90,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     fetch = actions.add_parser("fetch", help="download a dataset into the cache (hash-checked)")
     fetch.add_argument("name", help=f"one of {', '.join(REGISTRY)}, or all")
     fetch.set_defaults(func=run_fetch)
-    actions.add_parser("verify", help="re-hash the cache and check the offline folder's structure") \
+    actions.add_parser("verify",
+                       help="re-hash the cache and check the offline folder's structure") \
         .set_defaults(func=run_verify)

@@ -11,6 +11,7 @@ resolves only the three NumPy names needed to rebuild a plain ndarray. Anything 
 
 from __future__ import annotations
 
+import importlib
 import io
 import pickle
 import re
@@ -29,10 +30,12 @@ TEST_BATCH = "test_batch"
 
 
 def _allowed() -> dict[tuple[str, str], object]:
-    try:  # NumPy 2 moved the pickling helpers to numpy._core; old pickles name numpy.core
-        from numpy._core.multiarray import _reconstruct
-    except ImportError:  # pragma: no cover - NumPy 1.x
-        from numpy.core.multiarray import _reconstruct
+    # NumPy 2 moved the pickling helpers to numpy._core; pickles written by NumPy 1 name
+    # numpy.core. Either spelling resolves to the same function.
+    multiarray = importlib.import_module(
+        "numpy._core.multiarray" if np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+        else "numpy.core.multiarray")
+    _reconstruct = multiarray._reconstruct
     return {
         ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
@@ -63,7 +66,7 @@ def safe_load(file: IO[bytes], source: str) -> object:
 
 
 def parse_batch(obj: object, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validate an unpickled batch dict; return images ``(N, 32, 32, 3)`` uint8 and labels ``(N,)``."""
+    """Check an unpickled batch dict: return images ``(N, 32, 32, 3)``, labels ``(N,)``, uint8."""
     if not isinstance(obj, dict):
         raise DataFormatError(f"{source}: a CIFAR batch is a dict, found {type(obj).__name__}")
     batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
@@ -74,7 +77,8 @@ def parse_batch(obj: object, source: str) -> tuple[np.ndarray, np.ndarray]:
     pixels = CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
             or data.shape[1] != pixels:
-        found = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        found = (f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray)
+                 else type(data).__name__)
         raise DataFormatError(f"{source}: 'data' must be uint8 (N, {pixels}), found {found}")
     try:
         y = np.asarray(labels, dtype=np.int64)
@@ -129,7 +133,9 @@ def read_tar(path: str | Path) -> tuple[tuple[np.ndarray, np.ndarray],
                 if member.isfile() and (name == TEST_BATCH or _BATCH.match(name)):
                     file = tar.extractfile(member)
                     source = f"{path.name}:{member.name}"
-                    parts[name] = parse_batch(safe_load(file, source), source)  # type: ignore[arg-type]
+                    if file is None:  # pragma: no cover - isfile() members always have data
+                        raise DataFormatError(f"{source}: no data in the archive")
+                    parts[name] = parse_batch(safe_load(file, source), source)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
         raise DataFormatError(f"{path.name}: unreadable tar.gz ({err})") from None
     train = batch_names(list(parts))

@@ -1,4 +1,8 @@
-"""Exceptions of the datasets layer. Each message is one line naming the file and the problem."""
+"""Exceptions of the datasets layer. Each message is one line naming the file and the problem.
+
+A :class:`DataFormatError` means bytes that do not hold what the format promises (for example
+IDX images that are not uint8 ``(N, H, W)``, or CIFAR batches that are not uint8 ``(N, 3072)``).
+"""
 
 from __future__ import annotations
 

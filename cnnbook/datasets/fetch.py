@@ -2,38 +2,34 @@
 
 Lookup order for a dataset (see :func:`locate` and :func:`resolve`):
 
-1. ``$CNNBOOK_DATA_DIR/<folder>`` (read-only; validated by structure when read, never written);
-2. ``<cache>/<key>/`` where ``<cache>`` is :func:`cnnbook.config.cache_dir`; every cached file is
-   re-hashed on use, and one that no longer matches its SHA-256 is deleted and fetched again;
-3. a download through pooch (temporary file, SHA-256 check, atomic rename), trying each mirror
-   of :mod:`cnnbook.datasets.registry` in turn, unless ``CNNBOOK_OFFLINE`` is set.
+1. ``$CNNBOOK_DATA_DIR/...`` as the dataset's format finds it (read-only; checked by structure
+   when read, never written);
+2. ``<cache>/<name>/`` where ``<cache>`` is :func:`cnnbook.config.cache_dir` (``$CNNBOOK_CACHE_DIR``
+   or pooch's OS cache folder); every cached file is re-hashed on use, and one that no longer
+   matches its SHA-256 is deleted and fetched again;
+3. a download (:mod:`cnnbook.datasets.download`), unless ``CNNBOOK_OFFLINE`` is set: then no
+   socket is opened and a missing dataset raises :class:`DatasetNotFoundError`.
 
-Functions take an optional ``registry`` (same layout as ``REGISTRY``) so callers can point them at
-other files and mirrors; the library itself always uses ``REGISTRY``.
+Functions take an optional ``registry`` (a ``Mapping[str, Dataset]`` like ``REGISTRY``) so callers
+can point them at other files and mirrors; the library itself always uses ``REGISTRY``. Nothing
+here depends on a dataset's file layout: that is its :class:`~cnnbook.datasets.spec.Format`'s job.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from cnnbook import config
-from cnnbook.datasets.cifar import extract
-from cnnbook.datasets.errors import DataFormatError, DatasetNotFoundError, DownloadError
-from cnnbook.datasets.registry import REGISTRY
-from cnnbook.progress import progress
+from cnnbook.datasets.download import download, is_intact
+from cnnbook.datasets.errors import DatasetNotFoundError, DownloadError
+from cnnbook.datasets.registry import ALIASES, REGISTRY
+from cnnbook.datasets.spec import Dataset, RemoteFile
 
-ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist",
-           "cifar-10": "cifar10", "cifar_10": "cifar10"}
-CIFAR_ARCHIVE = "cifar-10-python.tar.gz"
-PROGRESS_MIN_BYTES = 1 << 20  # files smaller than 1 MiB download without a bar
-TIMEOUT_S = 30
+Registry = Mapping[str, Dataset]
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,8 @@ class Location:
     """Where a dataset is (or would be) read from.
 
     ``kind`` is ``"offline"`` (the read-only folder), ``"cache"`` or ``"download"`` (not fetched
-    yet; ``path`` is the cache folder it would go to). ``path`` is a folder, or CIFAR-10's tarball.
+    yet; ``path`` is the cache folder it would go to). ``path`` is what the dataset's format reads:
+    a folder, or CIFAR-10's tarball.
     """
 
     kind: Literal["offline", "cache", "download"]
@@ -61,174 +58,96 @@ def _env_set(var: str) -> bool:
     return bool(os.environ.get(var, "").strip())
 
 
-def canonical_name(name: str, registry: Mapping = REGISTRY) -> str:
+def canonical_name(name: str, registry: Registry = REGISTRY) -> str:
     """``"fashion_mnist"`` -> ``"fashion-mnist"`` etc.; raises ValueError for an unknown dataset."""
+    if not isinstance(name, str):
+        raise TypeError(f"a dataset name is a str, not {type(name).__name__}")
     key = ALIASES.get(name.strip().lower(), name.strip().lower())
     if key not in registry:
         raise ValueError(f"unknown dataset {name!r}; use one of: {', '.join(registry)}")
     return key
 
 
-def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def offline_source(root: Path, name: str, registry: Mapping = REGISTRY) -> Path | None:
-    """The dataset's folder (or CIFAR tarball) inside the offline folder ``root``, if complete.
-
-    MNIST-like datasets need all four IDX files (``.gz`` or uncompressed); CIFAR-10 needs the
-    ``cifar-10-batches-py/`` folder or ``cifar-10-python.tar.gz``.
-    """
-    info = registry[name]
-    folder = root / info["folder"]
-    if info["format"] == "cifar-python":
-        if folder.is_dir():
-            return folder
-        return root / CIFAR_ARCHIVE if (root / CIFAR_ARCHIVE).is_file() else None
-    ok = all(idx_file(folder, f["name"]) is not None for f in info["files"])
-    return folder if ok else None
-
-
-def idx_file(folder: Path, name: str) -> Path | None:
-    """``folder/name``, or the same without ``.gz`` when only the uncompressed file exists."""
-    for candidate in (folder / name, folder / name.removesuffix(".gz")):
-        if candidate.is_file():
-            return candidate
-    return None
+def get_dataset(name: str, registry: Registry = REGISTRY) -> Dataset:
+    """The :class:`Dataset` called ``name`` (aliases allowed); ValueError for an unknown one."""
+    return registry[canonical_name(name, registry)]
 
 
 def cache_folder(name: str) -> Path:
-    """``<cache>/<key>``: where a dataset's downloads are kept."""
+    """``<cache>/<name>``: where a dataset's downloads are kept."""
     return config.cache_dir() / name
 
 
-def locate(name: str, *, registry: Mapping = REGISTRY) -> Location:
+def _all_cached(dataset: Dataset, folder: Path) -> bool:
+    return all((folder / f.name).is_file() for f in dataset.files)
+
+
+def locate(name: str, *, registry: Registry = REGISTRY) -> Location:
     """Where ``name`` would be read from now, without reading, hashing or downloading anything."""
-    name = canonical_name(name, registry)
+    dataset = get_dataset(name, registry)
     root = config.data_dir()
-    if root is not None and (found := offline_source(root, name, registry)) is not None:
+    if root is not None and (found := dataset.format.find_offline(root)) is not None:
         return Location("offline", found)
-    folder = cache_folder(name)
-    if all((folder / f["name"]).is_file() for f in registry[name]["files"]):
-        return Location("cache", _cache_data_path(folder, registry[name]))
+    folder = cache_folder(dataset.name)
+    if _all_cached(dataset, folder):
+        return Location("cache", dataset.format.cache_data(folder))
     return Location("download", folder)
 
 
-def _cache_data_path(folder: Path, info: Mapping) -> Path:
-    return folder / info["folder"] if info["format"] == "cifar-python" else folder
-
-
-def not_found(name: str, registry: Mapping = REGISTRY) -> DatasetNotFoundError:
+def not_found(dataset: Dataset) -> DatasetNotFoundError:
     """The offline-mode error: names the dataset, the folders searched and the variables to set."""
-    root = config.data_dir()
-    searched = [f"{root / registry[name]['folder']} (${config.DATA_DIR_VAR})"] if root else []
-    searched.append(f"{cache_folder(name)} (cache)")
+    root, folder = config.data_dir(), dataset.format.folder
+    searched = [f"{root / folder} (${config.DATA_DIR_VAR})"] if root else []
+    searched.append(f"{cache_folder(dataset.name)} (cache)")
     return DatasetNotFoundError(
-        f"{name} is not available offline: searched {' and '.join(searched)}; set "
-        f"{config.DATA_DIR_VAR} to a folder holding {registry[name]['folder']}/, or unset "
+        f"{dataset.name} is not available offline: searched {' and '.join(searched)}; set "
+        f"{config.DATA_DIR_VAR} to a folder holding {folder}/, or unset "
         f"{config.OFFLINE_VAR} to download it"
     )
 
 
-def download(entry: Mapping, folder: Path) -> Path:
-    """Download ``entry`` (name, size, sha256, urls) into ``folder`` through pooch.
-
-    Mirrors are tried in order; a mirror that answers with an HTTP error, drops the connection or
-    serves bytes with the wrong SHA-256 is skipped. pooch writes to a temporary file in ``folder``
-    and renames it only after the hash matched, so a failure leaves nothing behind.
-
-    Raises:
-        DownloadError: when every mirror failed, listing each URL and why.
-    """
-    import pooch
-    import requests
-
-    folder.mkdir(parents=True, exist_ok=True)
-    name, failures = entry["name"], []
-    for url in entry["urls"]:
-        bar = progress(total=entry["size"], unit="B", unit_scale=True, desc=name, leave=False) \
-            if entry["size"] >= PROGRESS_MIN_BYTES else False
-        try:
-            pooch.retrieve(url, known_hash=f"sha256:{entry['sha256']}", fname=name, path=folder,
-                           downloader=pooch.HTTPDownloader(progressbar=bar, timeout=TIMEOUT_S))
-            return folder / name
-        except ValueError:  # pooch: downloaded bytes do not match the known hash
-            failures.append(f"{url}: SHA-256 mismatch")
-        except (requests.RequestException, OSError) as err:
-            failures.append(f"{url}: {type(err).__name__}: {str(err).splitlines()[0][:160]}")
-        finally:
-            if bar:
-                bar.close()
-    raise DownloadError(f"{name}: every mirror failed: " + "; ".join(failures))
-
-
-def fetch_file(entry: Mapping, folder: Path) -> tuple[Path, bool]:
-    """Return ``(path, downloaded)`` for ``entry`` in the cache ``folder``, verifying its SHA-256.
+def fetch_file(file: RemoteFile, folder: Path) -> tuple[Path, bool]:
+    """Return ``(path, downloaded)`` for ``file`` in the cache ``folder``, verifying its SHA-256.
 
     A cached file that no longer matches is deleted, then fetched again, or, when
     ``CNNBOOK_OFFLINE`` is set, reported as an error (so no corrupt file stays in the cache).
     """
-    target = folder / entry["name"]
+    target = folder / file.name
     if target.is_file():
-        if sha256(target) == entry["sha256"]:
+        if is_intact(target, file):
             return target, False
         target.unlink()
         if config.offline():
             raise DownloadError(
-                f"{entry['name']}: the cached copy no longer matches its SHA-256 and was removed; "
+                f"{file.name}: the cached copy no longer matches its SHA-256 and was removed; "
                 f"unset {config.OFFLINE_VAR} to fetch it again"
             )
     elif config.offline():
-        raise DatasetNotFoundError(f"{entry['name']}: not in the cache {folder} and "
+        raise DatasetNotFoundError(f"{file.name}: not in the cache {folder} and "
                                    f"{config.OFFLINE_VAR} is set")
-    return download(entry, folder), True
+    return download(file, folder), True
 
 
-def fetch_dataset(name: str, *, registry: Mapping = REGISTRY) -> Path:
+def fetch_dataset(name: str, *, registry: Registry = REGISTRY) -> Path:
     """Make sure every file of ``name`` is in the cache and verified; return its data path.
 
-    For CIFAR-10 the tarball is (re-)extracted next to it, and the extracted
-    ``cifar-10-batches-py/`` folder is returned. Honours ``CNNBOOK_OFFLINE`` (no network at all).
+    The dataset's format then prepares the cache (CIFAR-10's tarball is extracted next to it,
+    again when it was just re-downloaded) and names what to read. Honours ``CNNBOOK_OFFLINE``.
     """
-    name = canonical_name(name, registry)
-    info, folder = registry[name], cache_folder(name)
-    if config.offline() and not all((folder / f["name"]).is_file() for f in info["files"]):
-        raise not_found(name, registry)
-    fresh = [fetch_file(entry, folder)[1] for entry in info["files"]]
-    if info["format"] != "cifar-python":
-        return folder
-    data = folder / info["folder"]
-    if any(fresh) and data.exists():
-        shutil.rmtree(data)
-    if not data.is_dir():
-        _extract_atomically(folder / info["files"][0]["name"], data)
-    return data
+    dataset = get_dataset(name, registry)
+    folder = cache_folder(dataset.name)
+    if config.offline() and not _all_cached(dataset, folder):
+        raise not_found(dataset)
+    fresh = [fetch_file(file, folder)[1] for file in dataset.files]
+    return dataset.format.prepare_cache(folder, fresh=any(fresh))
 
 
-def _extract_atomically(archive: Path, data: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=data.parent))
-    try:
-        extract(archive, tmp)
-        inner = tmp / data.name
-        if not inner.is_dir():
-            raise DataFormatError(f"{archive.name}: has no {data.name}/ folder")
-        inner.rename(data)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def resolve(name: str, *, registry: Mapping = REGISTRY) -> Location:
+def resolve(name: str, *, registry: Registry = REGISTRY) -> Location:
     """Like :func:`locate`, but makes the data available: verifies the cache or downloads.
 
     Raises:
         DatasetNotFoundError: offline, with the dataset neither in the offline folder nor cached.
     """
-    name = canonical_name(name, registry)
     found = locate(name, registry=registry)
     if found.kind == "offline":
         return found

@@ -9,8 +9,9 @@ An IDX file is a big-endian header followed by the raw array in C order::
     4 * d       each dimension as a big-endian uint32
     ...         the elements
 
-MNIST images are ``0x00000803`` (uint8, 3 dims: N, rows, cols) and labels ``0x00000801``
-(uint8, 1 dim: N). Reading is one ``zlib`` call plus ``np.frombuffer``: no per-image Python work.
+MNIST images are ``0x00000803`` (uint8, 3 dims: N, rows, cols), read as uint8 ``(N, H, W)``, and
+labels ``0x00000801`` (uint8, 1 dim: N), read as uint8 ``(N,)``. Reading is one ``zlib`` call plus
+``np.frombuffer``: no per-image Python work.
 """
 
 from __future__ import annotations
@@ -110,13 +111,21 @@ def to_idx_bytes(array: np.ndarray) -> bytes:
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> Path:
-    """Write ``array`` as an IDX file; gzip-compressed (deterministically) when ``path`` ends in .gz."""
+    """Write ``array`` as an IDX file; gzip it (deterministically) when ``path`` ends in .gz."""
     path = Path(path)
     data = to_idx_bytes(array)
     if path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=6, mtime=0)
     path.write_bytes(data)
     return path
+
+
+def find_idx(folder: Path, name: str) -> Path | None:
+    """``folder/name``, or the same without ``.gz`` when only the uncompressed file exists."""
+    for candidate in (folder / name, folder / name.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def read_idx_images(path: str | Path) -> np.ndarray:

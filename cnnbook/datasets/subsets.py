@@ -1,4 +1,8 @@
-"""Per-class balanced subsets and per-channel statistics of uint8 image arrays (NumPy only)."""
+"""Per-class balanced subsets and per-channel statistics of uint8 image arrays (NumPy only).
+
+Labels are ``(N,)`` integers; images are uint8 ``(N, H, W)`` (grey) or ``(N, H, W, C)`` channels
+last, as the loaders return them. Statistics come back as float32 ``(C,)`` (``(1,)`` for grey).
+"""
 
 from __future__ import annotations
 

@@ -1,12 +1,22 @@
-"""TensorFlow adapter: NumPy uint8 images -> a batched ``tf.data.Dataset`` (NHWC float32 in [0, 1])."""
+"""TensorFlow adapter: NumPy uint8 images -> a batched ``tf.data.Dataset``, NHWC float32 in [0, 1].
+
+Input images are uint8 ``(N, H, W)`` (grey; a channel axis is added) or ``(N, H, W, C)`` channels
+last, labels ``(N,)``; batches are ``(B, H, W, C)`` float32 and int64 ``(B,)`` or one-hot float32
+``(B, K)`` labels.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
 from cnnbook._optional import require
 
 require("tensorflow")  # an ImportError that names the extra to install when tensorflow is missing
 import tensorflow as tf  # noqa: E402
+
+
+def _scale(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    return tf.cast(images, tf.float32) / 255.0, labels
 
 
 def to_tf_dataset(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: bool, seed: int,
@@ -26,12 +36,11 @@ def to_tf_dataset(x: np.ndarray, y: np.ndarray, *, batch_size: int, shuffle: boo
         images = images[..., np.newaxis]  # (N, H, W, 1)
     if images.ndim != 4:
         raise ValueError(f"expected images (N, H, W) or (N, H, W, C), got {tuple(np.shape(x))}")
-    labels = np.asarray(y).astype(np.int64)  # (N,)
+    labels: np.ndarray = np.asarray(y).astype(np.int64)  # (N,)
     if one_hot:
         k = num_classes if num_classes is not None else int(labels.max()) + 1
         labels = np.eye(k, dtype=np.float32)[labels]  # (N, K)
     ds = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    scale = lambda img, lab: (tf.cast(img, tf.float32) / 255.0, lab)
-    return ds.batch(batch_size).map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size).map(_scale, num_parallel_calls=tf.data.AUTOTUNE)

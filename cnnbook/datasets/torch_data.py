@@ -1,7 +1,8 @@
 """PyTorch adapters: NumPy uint8 images -> float32 NCHW tensors, datasets and data loaders.
 
 Thin on purpose: scaling, layout and normalisation happen once, up front, and batching is left
-to ``torch.utils.data``. Images may be ``(N, H, W)`` (one channel) or ``(N, H, W, C)``.
+to ``torch.utils.data``. Images are uint8 ``(N, H, W)`` (one channel) or ``(N, H, W, C)``
+channels last, labels ``(N,)``; tensors come out float32 ``(N, C, H, W)`` and int64 ``(N,)``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
 from cnnbook._optional import require
 
 require("torch")  # an ImportError that names the extra to install when torch is missing
@@ -50,7 +52,7 @@ def to_tensors(x: np.ndarray, y: np.ndarray, mean: Sequence[float] | None = None
 
 def to_tensor_dataset(x: np.ndarray, y: np.ndarray, *, mean: Sequence[float] | None = None,
                       std: Sequence[float] | None = None) -> TensorDataset:
-    """A ``TensorDataset`` of ``(image (C, H, W) float32, label int64)`` pairs; see :func:`to_tensors`."""
+    """A ``TensorDataset`` of ``(image (C, H, W) float32, label int64)`` pairs; see to_tensors."""
     return TensorDataset(*to_tensors(x, y, mean, std))
 
 
