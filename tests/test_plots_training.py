@@ -1,4 +1,4 @@
-"""Training figures: curves for Keras-like histories, sklearn's confusion matrix, prediction grid."""
+"""Training figures: curves for Keras-like histories, sklearn's confusion matrix, predictions."""
 
 from __future__ import annotations
 
@@ -90,3 +90,17 @@ def test_show_predictions_rescales_normalised_grayscale():
     fig = show_predictions(images, [1, 1], [1, 1], [str(i) for i in range(10)])
     data = fig.axes[0].images[0].get_array()
     assert data.shape == (28, 28) and data.min() >= 0 and data.max() <= 1
+
+
+def test_training_figures_use_the_book_style():
+    from cnnbook.plots import style
+
+    fig = plot_history(HIST)
+    assert fig.dpi == style.DPI and MISTAKE == style.VERMILLION
+    line = fig.axes[0].get_lines()[0]
+    assert mcolors.to_hex(line.get_color()) == style.BLUE.lower()
+
+
+def test_show_predictions_rejects_a_lowercase_layout():
+    with pytest.raises(ValueError, match="'NCHW' or 'NHWC'"):
+        show_predictions(np.zeros((2, 1, 8, 8)), [0, 1], [0, 1], ["a", "b"], layout="nchw")

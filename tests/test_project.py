@@ -145,8 +145,8 @@ def test_notebook_hygiene(path):
     assert (ROOT / path).stat().st_size < 1_500_000
 
 
-PLOT_CALL = re.compile(r"\b(show_images|show_kernels|show_feature_maps|plot_history|"
-                       r"plot_confusion_matrix|show_predictions|plt\.subplots|plt\.figure)\(")
+# Every figure goes through cnnbook.plots (show_*, plot_*) or its style's figure factory.
+PLOT_CALL = re.compile(r"\b(show_\w+|plot_\w+|style\.(subplots|figure)|plt\.(subplots|figure))\(")
 
 
 @pytest.mark.parametrize("path", toc_notebooks(), ids=str)

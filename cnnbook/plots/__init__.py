@@ -1,11 +1,20 @@
-"""Figures used across the book.
+"""Figures used across the book, in one style (:mod:`cnnbook.plots.style`).
 
-- :mod:`cnnbook.plots.images`: ``show_images``, ``show_kernels``, ``show_feature_maps`` (NumPy only).
+- :mod:`cnnbook.plots.style`: the Okabe-Ito palette, the DPI, colour maps, the figure factory
+  (``figure``, ``subplots``) and helpers (``signed_norm``, ``colorbar``, ``annotate_cells`` ...).
+- :mod:`cnnbook.plots.images`: ``show_images``, ``show_kernels``, ``show_feature_maps``.
+- :mod:`cnnbook.plots.panels`: ``show_panels`` (rows or grids of maps), ``show_heatmap``.
+- :mod:`cnnbook.plots.diagrams`: ``show_conv_step``, ``show_conv_windows``,
+  ``show_receptive_fields``.
+- :mod:`cnnbook.plots.charts`: ``plot_class_counts``.
 - :mod:`cnnbook.plots.training`: ``plot_history``, ``plot_confusion_matrix``, ``show_predictions``.
 
-Every function returns the matplotlib ``Figure`` it drew, with a white background so that figures
-read in the book's dark mode too, and colour maps that work for colour-blind readers (``gray`` for
-images, ``cividis`` for activations, ``PuOr`` for signed kernels).
+Every function returns the matplotlib ``Figure`` it drew, left open in pyplot (Jupyter shows it
+once when the cell ends), with a white background so that figures read in the book's dark mode
+too, and colour maps that work for colour-blind readers (``gray`` for images, ``cividis`` for
+activations, ``PuOr`` centred at 0 for signed data). Image layouts are named ``"NCHW"`` or
+``"NHWC"``. Light: NumPy and matplotlib (scikit-learn for the confusion matrix), no framework;
+the submodules load on first use.
 """
 
 from __future__ import annotations
@@ -17,15 +26,24 @@ _WHERE = {
     "show_images": "images",
     "show_kernels": "images",
     "show_feature_maps": "images",
+    "show_panels": "panels",
+    "show_heatmap": "panels",
+    "show_conv_step": "diagrams",
+    "show_conv_windows": "diagrams",
+    "show_receptive_fields": "diagrams",
+    "plot_class_counts": "charts",
     "plot_history": "training",
     "plot_confusion_matrix": "training",
     "show_predictions": "training",
 }
+_SUBMODULES = ("style", "images", "panels", "diagrams", "charts", "training")
 
-__all__ = sorted(_WHERE)
+__all__ = sorted([*_WHERE, "style"])
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(f"cnnbook.plots.{_WHERE[name]}"), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cnnbook.plots.{name}")
     raise AttributeError(f"module 'cnnbook.plots' has no attribute {name!r}")

@@ -6,11 +6,11 @@
 - :func:`show_predictions`: a grid of images titled ``true / pred``; mistakes get a vermillion
   title and a thick frame (the Okabe-Ito palette, readable with every common colour blindness).
 
-Every function returns its ``Figure`` with a white background, and leaves it open in pyplot like
-:mod:`cnnbook.plots.images` does: Jupyter shows it when the cell ends and ``plt.show()`` shows it in
-a script. Assign the result (``fig = plot_history(...)``) rather than leaving it as a cell's last
-value, or Jupyter draws it twice. Light module: NumPy, matplotlib and (for the
-confusion matrix) scikit-learn only.
+Every function returns its ``Figure``, made by :func:`cnnbook.plots.style.figure` (white
+background, the book's DPI), and leaves it open in pyplot like :mod:`cnnbook.plots.images` does:
+Jupyter shows it when the cell ends and ``plt.show()`` shows it in a script. Assign the result
+(``fig = plot_history(...)``) rather than leaving it as a cell's last value, or Jupyter draws it
+twice. Light module: NumPy, matplotlib and (for the confusion matrix) scikit-learn only.
 """
 
 from __future__ import annotations
@@ -18,25 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cnnbook._optional import require
+from cnnbook.plots import style
 
-# Okabe-Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-MISTAKE = "#D55E00"
-
-
-def _figure(width: float, height: float) -> Figure:
-    """A white, constrained-layout pyplot figure (shown by Jupyter at the end of the cell)."""
-    return plt.figure(figsize=(width, height), dpi=100, facecolor="white", layout="constrained")
+OKABE_ITO = style.CYCLE  # one colour per run
+MISTAKE = style.VERMILLION
 
 
 def _as_dict(history: Any) -> Mapping[str, Sequence[float]]:
-    """A Keras ``History``, a :class:`cnnbook.torch_training.History` or a plain dict."""
+    """A Keras ``History``, a :class:`cnnbook.training.History` or a plain dict."""
     if isinstance(history, Mapping):
         return history
     if isinstance(getattr(history, "history", None), Mapping):
@@ -65,17 +59,17 @@ def plot_history(history: Any, labels: Sequence[str] | None = None,
         if not any(metric in d for d in dicts):
             raise KeyError(f"no history holds {metric!r}; keys: {sorted(dicts[0])}")
 
-    fig = _figure(4.2 * len(metrics), 3.4)
+    fig = style.figure(4.2 * len(metrics), 3.4)
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
-    for ax, metric in zip(axes, metrics):
-        for i, (d, label) in enumerate(zip(dicts, labels)):
+    for ax, metric in zip(axes, metrics, strict=True):
+        for i, (d, label) in enumerate(zip(dicts, labels, strict=True)):
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             prefix = f"{label} " if label else ""
-            for key, style, kind in ((metric, "-", "train"), (f"val_{metric}", "--", "val")):
+            for key, line, kind in ((metric, "-", "train"), (f"val_{metric}", "--", "val")):
                 if key in d:
                     values = list(d[key])
                     epochs = np.arange(1, len(values) + 1)
-                    ax.plot(epochs, values, style, color=colour, marker="o", markersize=3,
+                    ax.plot(epochs, values, line, color=colour, marker="o", markersize=3,
                             label=f"{prefix}{kind}")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -97,11 +91,11 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], 
         normalize: ``None`` (counts), ``"true"`` (rows sum to 1), ``"pred"`` or ``"all"``.
     """
     metrics = require("sklearn.metrics")
-    fig = _figure(6.0, 5.2)
+    fig = style.figure(6.0, 5.2)
     ax = fig.subplots()
     metrics.ConfusionMatrixDisplay.from_predictions(
         np.asarray(y_true), np.asarray(y_pred), labels=list(range(len(class_names))),
-        display_labels=list(class_names), normalize=normalize, cmap="cividis", ax=ax,
+        display_labels=list(class_names), normalize=normalize, cmap=style.SEQUENTIAL_CMAP, ax=ax,
         xticks_rotation=45, colorbar=True, values_format=".2f" if normalize else "d")
     ax.set_title(title or "Confusion matrix")
     return fig
@@ -125,39 +119,33 @@ def show_predictions(images: Any, y_true: Any, y_pred: Any, class_names: Sequenc
 
     Args:
         images: ``(N, H, W)``, or ``(N, H, W, C)`` with ``layout="NHWC"`` (Keras, the loaders),
-            or ``(N, C, H, W)`` with ``layout="NCHW"`` (torch); uint8 or float.
+            or ``(N, C, H, W)`` with ``layout="NCHW"`` (torch); ``C`` is 1 or 3; uint8 or float
+            (floats outside [0, 1], e.g. normalised inputs, are rescaled per image).
         y_true, y_pred: integer class ids ``(N,)``.
         class_names: one name per class.
         n: how many images to show (at most ``N``).
     """
-    images = np.asarray(images)
-    if layout not in ("NHWC", "NCHW"):
-        raise ValueError(f"layout must be 'NHWC' or 'NCHW', got {layout!r}")
-    if layout == "NCHW" and images.ndim == 4:
-        images = images.transpose(0, 2, 3, 1)  # (N, H, W, C)
+    images = style.to_channels_last(images, layout)  # (N, H, W) or (N, H, W, 3)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     n = min(n, len(images))
     if n < 1:
         raise ValueError("no images to show")
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    fig = _figure(1.3 * ncols, 1.5 * nrows + 0.4)
+    fig = style.figure(1.3 * ncols, 1.5 * nrows + 0.4)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     wrong = 0
     for i, ax in enumerate(axes):
-        ax.set_xticks([])
-        ax.set_yticks([])
+        style.no_ticks(ax)
         if i >= n:
             ax.set_axis_off()
             continue
-        ax.imshow(_displayable(images[i]), cmap="gray")
+        style.imshow(ax, _displayable(images[i]), cmap=style.IMAGE_CMAP)
         mistake = y_true[i] != y_pred[i]
         wrong += int(mistake)
         colour = MISTAKE if mistake else "black"
         ax.set_title(f"{class_names[y_true[i]]} / {class_names[y_pred[i]]}", fontsize=8,
                      color=colour)
-        for spine in ax.spines.values():
-            spine.set_edgecolor(colour)
-            spine.set_linewidth(3 if mistake else 0.5)
+        style.frame(ax, colour, 3 if mistake else 0.5)
     fig.suptitle(title or f"true / predicted: {wrong} of {n} wrong (vermillion)")
     return fig

@@ -1,0 +1,46 @@
+"""cnnbook.plots.charts: images per class, bars per split, one panel per dataset."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from cnnbook.plots import style
+from cnnbook.plots.charts import plot_class_counts
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_class_counts_per_split_and_dataset():
+    y_train, y_test = np.array([0, 1, 1, 2, 2, 2]), np.array([0, 2])
+    fig = plot_class_counts({"A": (y_train, y_test), "B": (y_test, y_train)}, title="Per class")
+    a, b = fig.axes
+    train, test = a.containers
+    assert [bar.get_height() for bar in train] == [1, 2, 3]
+    assert [bar.get_height() for bar in test] == [1, 0, 1]
+    assert mcolors.to_hex(train[0].get_facecolor()) == style.BLUE.lower()
+    assert mcolors.to_hex(test[0].get_facecolor()) == style.ORANGE.lower()
+    assert test[0].get_hatch() == "//"  # a second cue besides colour
+    assert a.get_title() == "A: 6 train / 2 test" and b.get_title() == "B: 2 train / 6 test"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["train", "test"]
+    assert fig.get_suptitle() == "Per class" and fig.dpi == style.DPI
+
+
+def test_class_counts_checks_its_input():
+    with pytest.raises(ValueError, match="no datasets"):
+        plot_class_counts({})
+    with pytest.raises(ValueError, match="1 label arrays"):
+        plot_class_counts({"A": (np.array([0, 1]),)})
+    fig = plot_class_counts({"A": ([0], [1], [2])}, split_names=("train", "val", "test"),
+                            num_classes=4)
+    assert len(fig.axes[0].containers) == 3 and len(fig.axes[0].containers[0]) == 4
