@@ -144,3 +144,13 @@ def test_show_feature_maps_shared_scale_and_annotations():
     own = show_feature_maps(maps)  # default: each map on its own range, no colour bar
     assert [ax.images[0].get_clim() for ax in image_axes(own)] == [(0, 8), (9, 17)]
     assert len(own.axes) == 2
+
+
+def test_annotated_kernels_share_one_format_and_font_size():
+    """An all-positive kernel beside a signed one is written with the same sign and size."""
+    w = np.stack([np.full((1, 3, 3), 0.16), np.linspace(-1, 1, 9).reshape(1, 3, 3)])  # OIHW
+    fig = show_kernels(w, annotate=True)
+    texts = [t for ax in image_axes(fig) for t in ax.texts]
+    assert len(texts) == 18
+    assert {t.get_fontsize() for t in texts} == {texts[0].get_fontsize()}
+    assert texts[0].get_text() == "+0.16"

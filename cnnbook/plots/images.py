@@ -83,11 +83,14 @@ def _draw_maps(fig: Figure, axes: Sequence[Axes], panels: np.ndarray, *, cmap: s
                colorbar_label: str | None) -> None:
     """Draw ``(P, H, W)`` ``panels``, on one ``shared`` scale or each on its own."""
     image = None
+    # One number format and font size for every panel of the figure.
+    fmt, size = style.cell_text_style(axes[0], panels) if annotate and len(axes) else ("", 0.0)
     for ax, panel in zip(axes, panels, strict=True):
         norm = shared or (style.signed_norm(panel) if signed else None)
         image = style.imshow(ax, panel, cmap=cmap, norm=norm)
         if annotate:
-            style.annotate_cells(ax, panel, cmap=cmap, norm=norm or style.shared_norm(panel))
+            style.annotate_cells(ax, panel, cmap=cmap, norm=norm or style.shared_norm(panel),
+                                 fmt=fmt, fontsize=size)
     if colorbar_label is not None and image is not None:
         style.colorbar(fig, image, axes, label=colorbar_label)
 

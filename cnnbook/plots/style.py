@@ -208,6 +208,23 @@ def _format(fmt: str, value: float) -> str:
     return zero.lstrip("+") if text.lstrip("+-") == zero.lstrip("+-") else text
 
 
+def cell_text_style(ax: Axes, values: Any, fmt: str | None = None) -> tuple[str, float]:
+    """``(fmt, fontsize)`` that fits every value of ``values`` into the cells of ``ax``.
+
+    ``values`` may hold several panels' matrices (any shape; the last axis is a panel's width),
+    so that every panel of one figure is written with the same format and size.
+    """
+    values = np.asarray(values, dtype=float)
+    width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi / values.shape[-1]
+    chosen, fits = "", 0.0
+    for chosen in [fmt] if fmt else _formats(values):
+        longest = max(len(_format(chosen, v)) for v in values.flat)
+        fits = width_pt / (0.6 * longest + 0.4)  # points of text that fit a cell's width
+        if fits >= 5:
+            break
+    return chosen, float(np.clip(fits, 5, 10))
+
+
 def annotate_cells(ax: Axes, values: Any, *, cmap: str | Colormap, norm: Normalize,
                    fmt: str | None = None, fontsize: float | None = None) -> list[Text]:
     """Write each value of a small ``(H, W)`` matrix in its cell, drawn with ``imshow``.
@@ -222,14 +239,8 @@ def annotate_cells(ax: Axes, values: Any, *, cmap: str | Colormap, norm: Normali
         raise ValueError(f"annotate_cells needs an (H, W) matrix, got shape {values.shape}")
     colours = plt.get_cmap(cmap)(norm(values))  # (H, W, 4) RGBA
     luminance = colours[..., :3] @ np.array([0.299, 0.587, 0.114])
-    width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi / values.shape[1]
-    chosen, fits = "", 0.0
-    for chosen in [fmt] if fmt else _formats(values):
-        longest = max(len(_format(chosen, v)) for v in values.flat)
-        fits = width_pt / (0.6 * longest + 0.4)  # points of text that fit a cell's width
-        if fits >= 5:
-            break
-    size = fontsize or float(np.clip(fits, 5, 10))
+    chosen, fitting = cell_text_style(ax, values, fmt)
+    size = fontsize or fitting
     return [ax.text(c, r, _format(chosen, v), ha="center", va="center", fontsize=size,
                     color="white" if luminance[r, c] < 0.5 else "black")
             for (r, c), v in np.ndenumerate(values)]
