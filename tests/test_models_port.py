@@ -17,7 +17,7 @@ keras = pytest.importorskip("keras")
 from torch import nn
 
 from cnnbook import config
-from cnnbook.models import keras_nets, torch_nets
+from cnnbook.models import FlattenSpec, catalogue
 from cnnbook.models.port import (
     conv_kernel_keras_to_torch,
     conv_kernel_torch_to_keras,
@@ -29,11 +29,18 @@ from cnnbook.models.port import (
 )
 
 TOL = 1e-5
-ARCHS = {  # name -> (Keras builder, torch class, dataset)
-    "tensorflow": (keras_nets.post_tensorflow, torch_nets.PostTensorflow, "mnist"),
-    "keras": (keras_nets.post_keras, torch_nets.PostKeras, "mnist"),
-    "pytorch": (keras_nets.post_pytorch, torch_nets.PostPytorch, "cifar10"),
-}
+# Every catalogue model with both builders: the parity tests iterate over the catalogue.
+ARCHS = [entry.name for entry in catalogue.entries(frameworks=("torch", "keras"))]
+
+
+def flattens_a_map(name: str) -> bool:
+    """Whether the model flattens a map (C, H, W) with C > 1 and H * W > 1, where the two
+    frameworks' flatten orders differ."""
+    spec = catalogue.get(name).spec
+    shapes = [spec.input_shape, *spec.output_shapes()]
+    return any(isinstance(layer, FlattenSpec) and len(shape) == 3 and shape[0] > 1
+               and shape[1] * shape[2] > 1
+               for layer, shape in zip(spec.layers, shapes, strict=False))
 
 
 # --- layout functions --------------------------------------------------------------------------
@@ -120,11 +127,12 @@ def outputs(keras_model, torch_model, x_nhwc: np.ndarray) -> tuple[np.ndarray, n
 
 def make_pair(arch: str, direction: str, permute_flatten: bool = True):
     """A Keras model and its torch twin, initialised independently, then ported one way."""
-    build_keras, torch_cls, data = ARCHS[arch]
+    entry = catalogue.get(arch)
     keras.utils.set_random_seed(0)
-    keras_model = build_keras()
+    keras_model = entry.build("keras")
     torch.manual_seed(1)
-    torch_model = torch_cls()
+    torch_model = entry.build("torch")
+    data = entry.dataset
     if direction == "keras_to_torch":
         keras_to_torch(keras_model, torch_model, permute_flatten=permute_flatten)
     else:
@@ -132,8 +140,12 @@ def make_pair(arch: str, direction: str, permute_flatten: bool = True):
     return keras_model, torch_model, data
 
 
+def test_the_parity_tests_cover_the_posts_models():
+    assert {"post_tensorflow", "post_keras", "post_pytorch", "mnist_mlp"} <= set(ARCHS)
+
+
 @pytest.mark.parametrize("direction", ["keras_to_torch", "torch_to_keras"])
-@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("arch", ARCHS)
 def test_ported_models_agree(arch, direction, test_sets):
     keras_model, torch_model, data = make_pair(arch, direction)
     shape = keras_model.input_shape[1:]
@@ -145,12 +157,15 @@ def test_ported_models_agree(arch, direction, test_sets):
     a, b = outputs(keras_model, torch_model, x)  # the whole test set
     diff = np.abs(a - b).max()
     assert diff <= TOL, f"{arch} {direction}: max|diff| = {diff:.2e} on {len(x)} test images"
-    differing = int((a.argmax(1) != b.argmax(1)).sum())
-    assert differing == 0, f"{differing} of {len(x)} predictions differ"
+    # Predictions agree, except on exact near-ties that rounding may flip.
+    top2 = np.sort(a, axis=1)[:, -2:]
+    differ = a.argmax(1) != b.argmax(1)
+    assert (top2[differ, 1] - top2[differ, 0] <= 2 * TOL).all(), \
+        f"{int(differ.sum())} of {len(x)} predictions differ beyond a near-tie"
 
 
 @pytest.mark.parametrize("direction", ["keras_to_torch", "torch_to_keras"])
-@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("arch", [name for name in ARCHS if flattens_a_map(name)])
 def test_without_flatten_permutation_outputs_differ(arch, direction):
     keras_model, torch_model, _ = make_pair(arch, direction, permute_flatten=False)
     x = np.random.default_rng(4).random((64, *keras_model.input_shape[1:]), dtype=np.float32)

@@ -21,7 +21,8 @@ raises, and the model predicts garbage. ``permute_flatten=False`` keeps that bug
 
 Layers are matched **by name**: every Keras layer that holds weights (``Conv2D``, ``Dense``,
 ``BatchNormalization``) must have a torch submodule of the same attribute name (``conv1``,
-``fc1``...; a nested name such as ``features.conv1`` matches by its last part when unique), and
+``fc1``...; a nested name such as ``res1.conv1`` matches the Keras name ``res1_conv1``, or its
+last part ``conv1`` when that is unique), and
 every torch submodule that holds parameters must have a Keras counterpart. Anything else raises a
 ``ValueError`` that names the layers.
 
@@ -183,8 +184,13 @@ def _match(keras_model: keras.Model, torch_model: nn.Module):
     used: set[str] = set()
     for layer, flatten_shape in _keras_layers(keras_model):
         name = layer.name
+        # A nested torch module ``res1.conv1`` is the Keras layer ``res1_conv1`` (Keras layer
+        # names cannot hold dots).
+        dotted = {full.replace(".", "_"): full for full in modules}
         if name in modules:
             key = name
+        elif name in dotted:
+            key = dotted[name]
         else:
             found = [full for full in modules if full.rsplit(".", 1)[-1] == name]
             if len(found) != 1:
