@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_EXTRA = {"torch": "torch", "tensorflow": "tf", "keras": "tf", "sklearn": "book", "skimage": "book"}
+_EXTRA = {"torch": "torch", "safetensors": "torch", "tensorflow": "tf", "keras": "tf",
+          "sklearn": "book", "skimage": "book"}
 
 
 def require(module: str) -> ModuleType:

@@ -10,6 +10,7 @@ import pytest
 from cnnbook.models import (
     CATALOGUE,
     ActivationSpec,
+    Architecture,
     Conv2dSpec,
     DenseSpec,
     DropoutSpec,
@@ -18,6 +19,7 @@ from cnnbook.models import (
     catalogue,
     count_params,
 )
+from cnnbook.models.layers import BatchNorm2dSpec, GlobalPool2dSpec, ResidualSpec
 
 ALL = [entry.spec for entry in CATALOGUE.values()]
 IDS = list(CATALOGUE)
@@ -96,9 +98,13 @@ def test_pytorch_flatten_size_is_the_posts_64_6_6():
 def torch_sequential(architecture):
     """Build an ``nn.Sequential`` straight from the specs."""
     torch = pytest.importorskip("torch")
-    nn = torch.nn
-    modules, shape = [], architecture.input_shape
-    for layer, out_shape in zip(architecture.layers, architecture.output_shapes(), strict=True):
+    return torch.nn.Sequential(*torch_modules(torch.nn, architecture.layers))
+
+
+def torch_modules(nn, specs):
+    """One torch module per spec (a residual spec becomes ``x + body(x)``)."""
+    modules = []
+    for layer in specs:
         if isinstance(layer, Conv2dSpec):
             modules.append(
                 nn.Conv2d(
@@ -108,6 +114,7 @@ def torch_sequential(architecture):
                     layer.stride,
                     layer.padding,
                     layer.dilation,
+                    bias=layer.bias,
                 )
             )
         elif isinstance(layer, Pool2dSpec):
@@ -115,54 +122,96 @@ def torch_sequential(architecture):
         elif isinstance(layer, FlattenSpec):
             modules.append(nn.Flatten())
         elif isinstance(layer, DenseSpec):
-            modules.append(nn.Linear(shape[0], layer.out_features))
+            modules.append(nn.LazyLinear(layer.out_features))
         elif isinstance(layer, DropoutSpec):
             modules.append(nn.Dropout(layer.p))
         elif isinstance(layer, ActivationSpec):
-            modules.append({"relu": nn.ReLU(), "softmax": nn.Softmax(dim=1)}[layer.name])
-        shape = out_shape
-    return nn.Sequential(*modules)
+            modules.append({"relu": nn.ReLU(), "softmax": nn.Softmax(dim=1),
+                            "gelu": nn.GELU()}[layer.name])
+        elif isinstance(layer, BatchNorm2dSpec):
+            modules.append(nn.BatchNorm2d(layer.num_features))
+        elif isinstance(layer, GlobalPool2dSpec):
+            pool = nn.AdaptiveMaxPool2d(1) if layer.mode == "max" else nn.AdaptiveAvgPool2d(1)
+            modules.append(nn.Sequential(pool, nn.Flatten()))
+        elif isinstance(layer, ResidualSpec):
+            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body))))
+    return modules
+
+
+def residual(body):
+    """``x + body(x)`` as a torch module."""
+    nn = pytest.importorskip("torch").nn
+
+    class _Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = body
+
+        def forward(self, x):
+            return x + self.body(x)
+
+    return _Residual()
 
 
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
 def test_specs_agree_with_torch(architecture):
     torch = pytest.importorskip("torch", reason="torch builds the reference model")
     model = torch_sequential(architecture).eval()
-    assert sum(p.numel() for p in model.parameters()) == architecture.count_params()
     x = torch.zeros(2, *architecture.input_shape)
     shapes = []
     for module in model:
         x = module(x)
         shapes.append(tuple(x.shape[1:]))
     assert shapes == architecture.output_shapes()
+    # Parameters (lazy layers are sized now); batch-norm running statistics are buffers.
+    assert sum(p.numel() for p in model.parameters()) == architecture.count_params()
 
 
 def keras_model(keras, architecture):
-    """Build a Keras model (NHWC) straight from the specs."""
+    """Build a Keras model (NHWC) straight from the specs, and each spec's output tensor."""
     c, h, w = architecture.input_shape
-    layers = [keras.Input((h, w, c))]
-    for layer in architecture.layers:
+    inputs = keras.Input((h, w, c))
+    outputs = keras_outputs(keras, architecture.layers, inputs)
+    return keras.Model(inputs, outputs[-1]), outputs
+
+
+def keras_outputs(keras, specs, x):
+    """Apply one Keras layer per spec to ``x``; the output tensor of each spec."""
+    outputs = []
+    for layer in specs:
         if isinstance(layer, Conv2dSpec):
-            layers.append(
-                keras.layers.Conv2D(
-                    layer.out_channels,
-                    layer.kernel_size,
-                    layer.stride,
-                    padding="valid",
-                    dilation_rate=layer.dilation,
-                )
-            )
+            k, p = layer.kernel_size, layer.padding
+            padding = "valid" if p in (0, "valid") else "same"
+            assert padding == "valid" or p in ("same", (k - 1) // 2), "no Keras spelling"
+            x = keras.layers.Conv2D(layer.out_channels, k, layer.stride, padding=padding,
+                                    dilation_rate=layer.dilation, use_bias=layer.bias)(x)
         elif isinstance(layer, Pool2dSpec):
-            layers.append(keras.layers.MaxPooling2D(layer.kernel_size, layer.stride))
+            x = keras.layers.MaxPooling2D(layer.kernel_size, layer.stride)(x)
         elif isinstance(layer, FlattenSpec):
-            layers.append(keras.layers.Flatten())
+            x = keras.layers.Flatten()(x)
         elif isinstance(layer, DenseSpec):
-            layers.append(keras.layers.Dense(layer.out_features))
+            x = keras.layers.Dense(layer.out_features)(x)
         elif isinstance(layer, DropoutSpec):
-            layers.append(keras.layers.Dropout(layer.p))
+            x = keras.layers.Dropout(layer.p)(x)
         elif isinstance(layer, ActivationSpec):
-            layers.append(keras.layers.Activation(layer.name))
-    return keras.Sequential(layers)
+            x = keras.layers.Activation(layer.name)(x)
+        elif isinstance(layer, BatchNorm2dSpec):
+            x = keras.layers.BatchNormalization()(x)
+        elif isinstance(layer, GlobalPool2dSpec):
+            pool = (keras.layers.GlobalMaxPooling2D if layer.mode == "max"
+                    else keras.layers.GlobalAveragePooling2D)
+            x = pool()(x)
+        elif isinstance(layer, ResidualSpec):
+            x = keras.layers.Add()([x, keras_outputs(keras, layer.body, x)[-1]])
+        outputs.append(x)
+    return outputs
+
+
+def batch_norm_channels(specs):
+    """Channels normalised by all batch-norm specs (nested ones included)."""
+    return sum(layer.num_features if isinstance(layer, BatchNorm2dSpec)
+               else batch_norm_channels(layer.body) if isinstance(layer, ResidualSpec) else 0
+               for layer in specs)
 
 
 def chw(shape):
@@ -178,10 +227,12 @@ def keras():
 
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
 def test_specs_agree_with_keras(keras, architecture):
-    model = keras_model(keras, architecture)
-    assert model.count_params() == architecture.count_params()
-    shapes = [chw(layer.output.shape[1:]) for layer in model.layers]
-    assert shapes == architecture.output_shapes()
+    model, outputs = keras_model(keras, architecture)
+    assert count_params(model) == architecture.count_params()
+    # Keras also counts batch norm's moving mean and variance (not trained): 2 per channel.
+    moving = 2 * batch_norm_channels(architecture.layers)
+    assert model.count_params() == architecture.count_params() + moving
+    assert [chw(x.shape[1:]) for x in outputs] == architecture.output_shapes()
 
 
 @pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
@@ -190,28 +241,69 @@ def test_specs_agree_with_the_catalogue_torch_builders(entry):
     model = entry.build("torch")
     architecture = entry.spec
     assert count_params(model) == architecture.count_params()
-    # Every labelled conv / dense spec is an attribute of the same name and size.
-    for layer in architecture.layers:
+    # Every labelled conv / dense / batch-norm spec is a submodule of the same name and size
+    # (``res1.conv1`` inside a residual block).
+    for path, layer in labelled(architecture.layers, "."):
         if isinstance(layer, (Conv2dSpec, DenseSpec)):
-            weight = getattr(model, layer.label).weight
+            weight = model.get_submodule(path).weight
             if isinstance(layer, Conv2dSpec):
                 assert tuple(weight.shape) == (layer.out_channels, layer.in_channels, 3, 3)
             else:
                 assert weight.shape[0] == layer.out_features
+        elif isinstance(layer, BatchNorm2dSpec):
+            assert model.get_submodule(path).num_features == layer.num_features
+
+
+def labelled(specs, sep, prefix=""):
+    """``(name, spec)`` for every labelled spec, nested ones named ``res1{sep}conv1``."""
+    for layer in specs:
+        if layer.label is not None:
+            yield prefix + layer.label, layer
+        if isinstance(layer, ResidualSpec):
+            yield from labelled(layer.body, sep, f"{prefix}{layer.label}{sep}")
 
 
 @pytest.mark.parametrize("entry", KERAS, ids=[e.name for e in KERAS])
 def test_specs_agree_with_the_catalogue_keras_builders(keras, entry):
     architecture = entry.spec
     model = entry.build("keras", input_shape=entry.input_shape("keras"))
-    assert model.count_params() == count_params(model) == architecture.count_params()
-    ours = dict(
-        zip(
-            [getattr(layer, "label", None) for layer in architecture.layers],
-            architecture.output_shapes(),
-            strict=True,
-        )
-    )
+    assert count_params(model) == architecture.count_params()
+    moving = 2 * batch_norm_channels(architecture.layers)  # batch norm's moving statistics
+    assert model.count_params() == architecture.count_params() + moving
+    ours = {}
+    for layer, shape in zip(architecture.layers, architecture.output_shapes(), strict=True):
+        ours[layer.label] = shape
+        if isinstance(layer, ResidualSpec):  # the body keeps the shape: res1_conv1 ...
+            nested = {name: shape for name, _ in labelled(layer.body, "_", f"{layer.label}_")}
+            assert nested.keys() <= {keras_layer.name for keras_layer in model.layers}
+            ours.update(nested)
     for layer in model.layers:
         if layer.name in ours:
             assert chw(layer.output.shape[1:]) == ours[layer.name], layer.name
+
+
+# The rungs of "training a CNN well": counts derived from the specs, related to each other.
+def test_batch_norm_adds_two_parameters_per_channel_to_the_posts_net():
+    plain, bn = catalogue.get("post_pytorch"), catalogue.get("post_pytorch_bn")
+    assert bn.count_params() - plain.count_params() == 2 * (32 + 64)
+    assert bn.spec.output_shapes()[-1] == plain.spec.output_shapes()[-1] == (10,)
+
+
+def test_the_recipe_net_is_about_145k_parameters_and_the_residual_block_adds_its_body():
+    small, res = catalogue.get("cifar_small"), catalogue.get("cifar_resnet_small")
+    assert 140_000 <= small.count_params() <= 150_000
+    block = next(layer for layer in res.spec.layers if isinstance(layer, ResidualSpec))
+    c = block.body[0].in_channels
+    assert res.count_params() - small.count_params() == 2 * (9 * c * c + 2 * c)
+    assert ("global_pool", (160,), 0) in small.spec.param_table()
+
+
+def test_new_layer_specs_check_their_input():
+    bn = Architecture((8, 4, 4), (BatchNorm2dSpec(8), GlobalPool2dSpec("avg")))
+    assert bn.output_shapes() == [(8, 4, 4), (8,)] and bn.count_params() == 16
+    with pytest.raises(ValueError, match=r"BatchNorm2dSpec\) expects 3 channels, got 8"):
+        Architecture((8, 4, 4), (BatchNorm2dSpec(3),)).output_shapes()
+    with pytest.raises(ValueError, match="x \\+ body\\(x\\) needs the same shape"):
+        Architecture((8, 4, 4), (ResidualSpec((Conv2dSpec(8, 8, 3),)),)).output_shapes()
+    with pytest.raises(ValueError, match="mode must be 'max' or 'avg'"):
+        GlobalPool2dSpec("min")

@@ -1,9 +1,11 @@
-"""fit / evaluate / TensorBatches on real MNIST: learning, History, determinism, devices."""
+"""fit / evaluate / predict / TensorBatches on real MNIST: learning, History, determinism, devices,
+validation_split, learning-rate schedules, augmentation hooks and one-hot labels."""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
@@ -14,6 +16,7 @@ from cnnbook.training import (
     TensorBatches,
     evaluate,
     fit,
+    predict,
     resolve_device,
 )
 
@@ -41,8 +44,9 @@ def test_fit_learns_mnist_and_fills_a_keras_like_history(mnist, capsys):
     before = evaluate(model, test, device="cpu")["accuracy"]
     history = fit(model, train, epochs=3, validation_data=test, batch_size=64, device="cpu")
     assert isinstance(history, History)
-    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert all(len(values) == 3 for values in history.history.values())
+    assert history.history["lr"] == [1e-3] * 3  # the default Adam, no schedule
     assert history.epoch == [0, 1, 2]
     assert history.params["steps"] == 10  # ceil(600 / 64)
     # 3 epochs on 600 digits: chance is 10 %; this model reaches about 78 % (floor: 60 %).
@@ -125,3 +129,134 @@ def test_resolve_device():
         assert auto == torch.device("cpu")
     assert fit(new_model(), (torch.zeros(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)),
                epochs=1, verbose=0).params["device"] == str(auto)
+
+
+def test_validation_split_holds_out_the_last_fraction_before_shuffling(mnist):
+    (x, y), _ = mnist  # 600 digits: the last 150 are the validation set
+    split = fit(new_model(), (x, y), epochs=2, validation_split=0.25, device="cpu", verbose=0)
+    by_hand = fit(new_model(), (x[:450], y[:450]), epochs=2, validation_data=(x[450:], y[450:]),
+                  device="cpu", verbose=0)
+    assert split.history == by_hand.history
+    assert split.params["steps"] == 4  # ceil(450 / 128)
+    with pytest.raises(ValueError, match="validation_data or validation_split, not both"):
+        fit(new_model(), (x, y), epochs=1, validation_split=0.1, validation_data=(x, y))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=32)
+    with pytest.raises(TypeError, match="validation_split needs an \\(x, y\\) tuple"):
+        fit(new_model(), loader, epochs=1, validation_split=0.1)
+    with pytest.raises(ValueError, match="must be in \\(0, 1\\)"):
+        fit(new_model(), (x, y), epochs=1, validation_split=1.5)
+
+
+def expected_lrs(make_scheduler, steps_between_epochs, epochs):
+    """The learning rate at the start of each epoch, from a twin optimizer stepped by hand."""
+    twin = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    scheduler = make_scheduler(twin)
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(twin.param_groups[0]["lr"])
+        for _ in range(steps_between_epochs):
+            twin.step()
+            scheduler.step()
+    return lrs
+
+
+def test_schedulers_step_per_batch_or_per_epoch_and_lr_is_recorded(mnist):
+    (x, y), _ = mnist
+    train, epochs, batch = (x[:256], y[:256]), 3, 64  # 4 steps per epoch
+    for step, make, per in (
+        ("batch", lambda o: torch.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=0.2, epochs=epochs, steps_per_epoch=4), 4),
+        ("epoch", lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.5), 1),
+    ):
+        model = new_model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        history = fit(model, train, epochs=epochs, batch_size=batch, optimizer=optimizer,
+                      scheduler=make(optimizer), scheduler_step=step, device="cpu", verbose=0)
+        assert history.history["lr"] == pytest.approx(expected_lrs(make, per, epochs)), step
+    assert history.history["lr"] == pytest.approx([0.1, 0.05, 0.025])
+    other = torch.optim.SGD(new_model().parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler must be built on the optimizer"):
+        fit(new_model(), train, epochs=1, scheduler=torch.optim.lr_scheduler.StepLR(other, 1))
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(other)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau steps on a metric"):
+        fit(new_model(), train, epochs=1, optimizer=other, scheduler=plateau)
+    with pytest.raises(ValueError, match="scheduler_step must be 'batch' or 'epoch'"):
+        fit(new_model(), train, epochs=1, scheduler_step="step")
+
+
+def test_augment_sees_training_batches_only_on_the_device(mnist):
+    (x, y), (xt, yt) = mnist
+    seen = []
+
+    def augment(xb):
+        seen.append((tuple(xb.shape), xb.device.type))
+        return xb.flip(3)  # (B, C, H, W) mirrored
+
+    history = fit(new_model(), (x[:200], y[:200]), epochs=2, batch_size=64, augment=augment,
+                  validation_data=(xt[:300], yt[:300]), device="cpu", verbose=0)
+    assert len(seen) == 2 * 4  # 2 epochs of ceil(200 / 64) batches; no validation batch
+    assert seen[0] == ((64, 1, 28, 28), "cpu") and seen[3] == ((8, 1, 28, 28), "cpu")
+    assert len(history.history["val_accuracy"]) == 2
+
+
+def test_one_hot_labels_train_like_class_ids(mnist):
+    """Float (N, K) labels reach nn.CrossEntropyLoss as class probabilities."""
+    (x, y), (xt, yt) = mnist
+    one_hot = torch.nn.functional.one_hot(y, 10).float()  # (N, 10)
+    ids = fit(new_model(), (x, y), epochs=2, validation_data=(xt, yt), device="cpu", verbose=0)
+    hot = fit(new_model(), (x, one_hot), epochs=2, device="cpu", verbose=0,
+              validation_data=(xt, torch.nn.functional.one_hot(yt, 10).float()))
+    for key in ("loss", "val_loss", "val_accuracy"):
+        assert hot.history[key] == pytest.approx(ids.history[key], rel=1e-4), key
+    assert hot.history["val_accuracy"][-1] > 0.6  # it learns real digits
+    batches = TensorBatches(x, one_hot.long(), batch_size=600, device="cpu")
+    assert batches.y.dtype == torch.float32  # one-hot integers become probabilities
+    with pytest.raises(ValueError, match="class ids \\(N,\\) or one-hot labels \\(N, K\\)"):
+        TensorBatches(x, one_hot[:, :, None], device="cpu")
+
+
+def test_soft_labels_equal_label_smoothing(mnist):
+    _, (x, y) = mnist
+    model, k, eps = new_model(2), 10, 0.1
+    smoothed = torch.nn.functional.one_hot(y, k).float() * (1 - eps) + eps / k  # (N, 10)
+    with_ids = evaluate(model, (x, y), loss=torch.nn.CrossEntropyLoss(label_smoothing=eps),
+                        device="cpu")
+    with_probabilities = evaluate(model, (x, smoothed), device="cpu")
+    assert with_probabilities["loss"] == pytest.approx(with_ids["loss"], rel=1e-5)
+    assert with_probabilities["accuracy"] == with_ids["accuracy"]
+
+
+def test_predict_returns_probabilities_or_logits_batched_in_eval_mode(mnist):
+    _, (x, y) = mnist
+    model = new_model(3).train()
+    probabilities = predict(model, x, batch_size=64, device="cpu")
+    assert isinstance(probabilities, torch.Tensor) and probabilities.shape == (1000, 10)
+    assert torch.allclose(probabilities.sum(1), torch.ones(1000))
+    assert model.training  # its mode is restored
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)  # (1000, 10)
+    assert torch.allclose(predict(model, x, probabilities=False, device="cpu"), logits, atol=1e-5)
+    as_numpy = predict(model, x.numpy(), batch_size=1000, device="cpu")
+    assert isinstance(as_numpy, np.ndarray) and as_numpy.dtype == np.float32
+    np.testing.assert_allclose(as_numpy, probabilities.numpy(), atol=1e-6)
+    accuracy = (probabilities.argmax(1) == y).float().mean().item()
+    assert accuracy == pytest.approx(evaluate(model, (x, y), device="cpu")["accuracy"])
+    with pytest.raises(ValueError, match="float images \\(N, C, H, W\\)"):
+        predict(model, x[0], device="cpu")
+    with pytest.raises(TypeError, match="torch.Tensor or a NumPy array"):
+        predict(model, x.tolist(), device="cpu")
+
+
+def test_each_epoch_is_seeded_by_seed_and_epoch_alone():
+    x = torch.arange(10, dtype=torch.float32).view(10, 1, 1, 1)  # (10, 1, 1, 1)
+    batches = TensorBatches(x, torch.arange(10), batch_size=10, seed=5, device="cpu")
+    orders = []
+    for epoch in (0, 1, 2, 1):
+        batches.set_epoch(epoch)
+        orders.append(next(iter(batches))[1].tolist())
+    assert orders[1] == orders[3]
+    assert len({tuple(order) for order in orders[:3]}) == 3  # a new order each epoch
+    other = TensorBatches(x, torch.arange(10), batch_size=10, seed=6, device="cpu")
+    other.set_epoch(1)
+    assert next(iter(other))[1].tolist() != orders[1]

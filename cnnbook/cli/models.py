@@ -14,7 +14,8 @@ from cnnbook.models.summary import count_params
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"{'model':<16} {'framework':<9} {'parameters':>11}  description")
+    width = max(len("model"), *(len(name) for name in catalogue.CATALOGUE))
+    print(f"{'model':<{width}} {'framework':<9} {'parameters':>11}  description")
     status = 0
     for entry in catalogue.entries():
         expected = entry.count_params()
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                 if counted != f"{expected:,}":
                     note += f" (the spec says {expected:,})"
                     status = 1
-            print(f"{entry.name:<16} {framework:<9} {counted:>11}  {note}")
+            print(f"{entry.name:<{width}} {framework:<9} {counted:>11}  {note}")
     return status
 
 

@@ -3,7 +3,8 @@
 Light modules (NumPy-free arithmetic, no framework):
 
 - :mod:`cnnbook.models.layers`: layer specs (``Conv2dSpec``, ``Pool2dSpec``, ``FlattenSpec``,
-  ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``).
+  ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``, ``BatchNorm2dSpec``, ``GlobalPool2dSpec``,
+  ``ResidualSpec``).
 - :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``.
 - :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
 - :mod:`cnnbook.models.catalogue`: every model of the book, with its one name.
@@ -23,12 +24,15 @@ from __future__ import annotations
 from cnnbook.models.catalogue import CATALOGUE, ModelEntry, entries, get
 from cnnbook.models.layers import (
     ActivationSpec,
+    BatchNorm2dSpec,
     Conv2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
+    GlobalPool2dSpec,
     LayerSpec,
     Pool2dSpec,
+    ResidualSpec,
     layer_names,
 )
 from cnnbook.models.shapes import (
@@ -45,14 +49,17 @@ __all__ = [
     "CATALOGUE",
     "ActivationSpec",
     "Architecture",
+    "BatchNorm2dSpec",
     "Conv2dSpec",
     "DenseSpec",
     "DropoutSpec",
     "FlattenSpec",
+    "GlobalPool2dSpec",
     "LayerSpec",
     "ModelEntry",
     "Pool2dSpec",
     "ReceptiveField",
+    "ResidualSpec",
     "count_params",
     "entries",
     "format_param_table",

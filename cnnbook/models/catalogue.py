@@ -27,9 +27,15 @@ from typing import Any, Literal
 
 from cnnbook.models.layers import (
     ActivationSpec,
+    BatchNorm2dSpec,
+    Conv2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
+    GlobalPool2dSpec,
+    LayerSpec,
+    Pool2dSpec,
+    ResidualSpec,
 )
 from cnnbook.models.specs import Architecture, conv_block
 
@@ -101,6 +107,28 @@ class ModelEntry:
 
 _MNIST = (1, 28, 28)
 _CIFAR10 = (3, 32, 32)
+_SMALL_WIDTHS = (40, 80, 160)  # cifar_small: chosen for about 145k parameters
+
+
+def _bn_group(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
+    """3x3 "same" conv without bias (the batch norm's shift replaces it), 2x2 max pool, batch
+    norm, GELU: ``(C_in, H, W) -> (C_out, H / 2, W / 2)``, labelled like the framework models."""
+    return (
+        Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
+        Pool2dSpec(2, label=f"pool{index}"),
+        BatchNorm2dSpec(out_channels, label=f"bn{index}"),
+        ActivationSpec("gelu", label=f"gelu{index}"),
+    )
+
+
+def _residual(label: str, channels: int) -> ResidualSpec:
+    """``x + body(x)`` with body = two (3x3 "same" conv, batch norm, GELU) at ``channels``."""
+    body: list[LayerSpec] = []
+    for i in (1, 2):
+        body += [Conv2dSpec(channels, channels, 3, padding=1, bias=False, label=f"conv{i}"),
+                 BatchNorm2dSpec(channels, label=f"bn{i}"),
+                 ActivationSpec("gelu", label=f"gelu{i}")]
+    return ResidualSpec(tuple(body), label=label)
 
 _ENTRIES = (
     ModelEntry(
@@ -167,6 +195,62 @@ _ENTRIES = (
         torch="cnnbook.models.torch_nets:MnistMlp",
         keras="cnnbook.models.keras_nets:mnist_mlp",
         description="a one-hidden-layer perceptron the size of post_tensorflow: no weight sharing",
+    ),
+    ModelEntry(
+        name="post_pytorch_bn",
+        task="classification",
+        dataset="cifar10",
+        spec=Architecture(_CIFAR10, (
+            Conv2dSpec(3, 32, 3, label="conv1"),  # (32, 30, 30)
+            BatchNorm2dSpec(32, label="bn1"),
+            ActivationSpec("relu", label="relu1"),
+            Pool2dSpec(2, label="pool1"),  # (32, 15, 15)
+            DropoutSpec(0.5, label="dropout1"),
+            Conv2dSpec(32, 64, 3, label="conv2"),  # (64, 13, 13)
+            BatchNorm2dSpec(64, label="bn2"),
+            ActivationSpec("relu", label="relu2"),
+            Pool2dSpec(2, label="pool2"),  # (64, 6, 6)
+            DropoutSpec(0.5, label="dropout2"),
+            FlattenSpec(label="flatten"),  # (2304,)
+            DenseSpec(None, 128, label="fc1"),
+            ActivationSpec("relu", label="relu3"),
+            DropoutSpec(0.5, label="dropout3"),
+            DenseSpec(128, 10, label="fc2"),  # logits
+        )),
+        torch="cnnbook.models.torch_nets:PostPytorchBn",
+        keras="cnnbook.models.keras_nets:post_pytorch_bn",
+        description="post_pytorch with batch norm after each conv, nothing else changed",
+    ),
+    ModelEntry(
+        name="cifar_small",
+        task="classification",
+        dataset="cifar10",
+        spec=Architecture(_CIFAR10, (
+            *_bn_group(1, 3, _SMALL_WIDTHS[0]),  # (40, 16, 16)
+            *_bn_group(2, _SMALL_WIDTHS[0], _SMALL_WIDTHS[1]),  # (80, 8, 8)
+            *_bn_group(3, _SMALL_WIDTHS[1], _SMALL_WIDTHS[2]),  # (160, 4, 4)
+            GlobalPool2dSpec("max", label="global_pool"),  # (160,)
+            DenseSpec(None, 10, label="fc"),  # logits
+        )),
+        torch="cnnbook.models.torch_nets:CifarSmall",
+        keras="cnnbook.models.keras_nets:cifar_small",
+        description="three conv-pool-BN-GELU groups, global max pool, linear (the recipe net)",
+    ),
+    ModelEntry(
+        name="cifar_resnet_small",
+        task="classification",
+        dataset="cifar10",
+        spec=Architecture(_CIFAR10, (
+            *_bn_group(1, 3, _SMALL_WIDTHS[0]),  # (40, 16, 16)
+            _residual("res1", _SMALL_WIDTHS[0]),  # (40, 16, 16): x + body(x)
+            *_bn_group(2, _SMALL_WIDTHS[0], _SMALL_WIDTHS[1]),  # (80, 8, 8)
+            *_bn_group(3, _SMALL_WIDTHS[1], _SMALL_WIDTHS[2]),  # (160, 4, 4)
+            GlobalPool2dSpec("max", label="global_pool"),  # (160,)
+            DenseSpec(None, 10, label="fc"),  # logits
+        )),
+        torch="cnnbook.models.torch_nets:CifarResnetSmall",
+        keras="cnnbook.models.keras_nets:cifar_resnet_small",
+        description="cifar_small with a residual block (two conv-BN-GELU) after its first group",
     ),
 )
 

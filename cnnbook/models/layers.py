@@ -19,6 +19,9 @@ __all__ = [
     "DenseSpec",
     "DropoutSpec",
     "ActivationSpec",
+    "BatchNorm2dSpec",
+    "GlobalPool2dSpec",
+    "ResidualSpec",
     "LayerSpec",
     "layer_names",
 ]
@@ -90,7 +93,45 @@ class ActivationSpec:
     label: str | None = field(default=None, kw_only=True)
 
 
-LayerSpec = Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
+@dataclass(frozen=True)
+class BatchNorm2dSpec:
+    """Batch normalisation over the channels of ``(C, H, W)``; shape unchanged.
+
+    Trainable parameters: a scale and a shift per channel, ``2 * num_features``. The running mean
+    and variance are state (torch buffers, Keras non-trainable weights), not parameters.
+    """
+
+    num_features: int
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class GlobalPool2dSpec:
+    """Global max (or average) pooling: ``(C, H, W) -> (C,)``, one value per channel. No
+    parameters; it replaces a flatten before the classifier and works at any input size."""
+
+    mode: str = "max"
+    label: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("max", "avg"):
+            raise ValueError(f"GlobalPool2dSpec mode must be 'max' or 'avg', got {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class ResidualSpec:
+    """A residual connection: ``x + body(x)``, where ``body`` keeps the shape ``(C, H, W)``.
+
+    Its parameters are those of ``body``. The body's labels name its layers inside the block:
+    the torch module ``res1.conv1`` is the Keras layer ``res1_conv1``.
+    """
+
+    body: tuple[LayerSpec, ...]
+    label: str | None = field(default=None, kw_only=True)
+
+
+LayerSpec = (Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
+             | BatchNorm2dSpec | GlobalPool2dSpec | ResidualSpec)
 
 
 def layer_names(layers: list[LayerSpec]) -> list[str]:
@@ -101,6 +142,8 @@ def layer_names(layers: list[LayerSpec]) -> list[str]:
         kind = _KINDS.get(type(layer), "layer")
         if isinstance(layer, Pool2dSpec):
             kind = f"{layer.mode}_pool2d"
+        elif isinstance(layer, GlobalPool2dSpec):
+            kind = f"global_{layer.mode}_pool2d"
         seen[kind] = seen.get(kind, 0) + 1
         names.append(getattr(layer, "label", None) or f"{kind}_{seen[kind]}")
     return names
@@ -112,4 +155,6 @@ _KINDS = {
     DenseSpec: "dense",
     DropoutSpec: "dropout",
     ActivationSpec: "activation",
+    BatchNorm2dSpec: "batch_norm2d",
+    ResidualSpec: "residual",
 }

@@ -23,12 +23,15 @@ from typing import NamedTuple
 
 from cnnbook.models.layers import (
     ActivationSpec,
+    BatchNorm2dSpec,
     Conv2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
+    GlobalPool2dSpec,
     LayerSpec,
     Pool2dSpec,
+    ResidualSpec,
     layer_names,
 )
 from cnnbook.ops._args import pair, positive_pair
@@ -102,6 +105,27 @@ def _layer_output(layer: LayerSpec, shape: Shape, index: int) -> tuple[Shape, in
         return (layer.out_features,), params
     if isinstance(layer, (DropoutSpec, ActivationSpec)):
         return shape, 0
+    if isinstance(layer, BatchNorm2dSpec):
+        c, _, _ = _spatial(shape, layer, index)
+        if c != layer.num_features:
+            raise ValueError(
+                f"layer {index} (BatchNorm2dSpec) expects {layer.num_features} channels, got {c}"
+            )
+        return shape, 2 * c  # a scale and a shift per channel; running statistics are not trained
+    if isinstance(layer, GlobalPool2dSpec):
+        c, _, _ = _spatial(shape, layer, index)
+        return (c,), 0
+    if isinstance(layer, ResidualSpec):
+        body_shape, params = shape, 0
+        for inner in layer.body:
+            body_shape, inner_params = _layer_output(inner, body_shape, index)
+            params += inner_params
+        if body_shape != shape:
+            raise ValueError(
+                f"layer {index} (ResidualSpec) body maps {shape} to {body_shape}: "
+                "x + body(x) needs the same shape"
+            )
+        return shape, params
     raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
 
 
@@ -147,37 +171,49 @@ class ReceptiveField(NamedTuple):
 def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[ReceptiveField]:
     """Receptive field size, jump and start after each spatial layer, for one axis (0 = H, 1 = W).
 
-    Layers are read until the first :class:`FlattenSpec` or :class:`DenseSpec` (after which every
-    unit sees the whole input). Dropout and activations keep the field unchanged. ``"same"`` padding
-    is not allowed here because its amount depends on the input size.
+    Layers are read until the first :class:`FlattenSpec`, :class:`DenseSpec` or
+    :class:`GlobalPool2dSpec` (after which every unit sees the whole input). Dropout, batch norm
+    and activations keep the field unchanged; a :class:`ResidualSpec` has its body's field (the
+    identity path sees less). ``"same"`` padding is not allowed here because its amount depends
+    on the input size.
     """
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis}")
-    size, jump, start = 1, 1, 0.0
+    rf = (1, 1, 0.0)  # size, jump, start
     fields = []
     for index, (name, layer) in enumerate(zip(layer_names(layers), layers, strict=True)):
-        if isinstance(layer, (FlattenSpec, DenseSpec)):
+        if isinstance(layer, (FlattenSpec, DenseSpec, GlobalPool2dSpec)):
             break
-        if isinstance(layer, (Conv2dSpec, Pool2dSpec)):
-            k = positive_pair(layer.kernel_size, "kernel_size")[axis]
-            if isinstance(layer, Conv2dSpec):
-                s = positive_pair(layer.stride, "stride")[axis]
-                d = positive_pair(layer.dilation, "dilation")[axis]
-            else:
-                s = k if layer.stride is None else positive_pair(layer.stride, "stride")[axis]
-                d = 1
-            if isinstance(layer.padding, str):
-                if layer.padding.lower() != "valid":
-                    raise ValueError(
-                        f"layer {index}: receptive_field needs numeric padding, not 'same'"
-                    )
-                p = 0
-            else:
-                p = pair(layer.padding, "padding")[axis]
-            start += ((k - 1) * d / 2 - p) * jump
-            size += (k - 1) * d * jump
-            jump *= s
-        elif not isinstance(layer, (DropoutSpec, ActivationSpec)):
-            raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
-        fields.append(ReceptiveField(name, size, jump, start))
+        rf = _grow_field(layer, rf, index, axis)
+        fields.append(ReceptiveField(name, *rf))
     return fields
+
+
+def _grow_field(layer: LayerSpec, rf: tuple[int, int, float], index: int,
+                axis: int) -> tuple[int, int, float]:
+    """``(size, jump, start)`` after ``layer``, by the recurrence of the module docstring."""
+    size, jump, start = rf
+    if isinstance(layer, ResidualSpec):
+        for inner in layer.body:
+            rf = _grow_field(inner, rf, index, axis)
+        return rf
+    if isinstance(layer, (Conv2dSpec, Pool2dSpec)):
+        k = positive_pair(layer.kernel_size, "kernel_size")[axis]
+        if isinstance(layer, Conv2dSpec):
+            s = positive_pair(layer.stride, "stride")[axis]
+            d = positive_pair(layer.dilation, "dilation")[axis]
+        else:
+            s = k if layer.stride is None else positive_pair(layer.stride, "stride")[axis]
+            d = 1
+        if isinstance(layer.padding, str):
+            if layer.padding.lower() != "valid":
+                raise ValueError(
+                    f"layer {index}: receptive_field needs numeric padding, not 'same'"
+                )
+            p = 0
+        else:
+            p = pair(layer.padding, "padding")[axis]
+        return size + (k - 1) * d * jump, jump * s, start + ((k - 1) * d / 2 - p) * jump
+    if isinstance(layer, (DropoutSpec, ActivationSpec, BatchNorm2dSpec)):
+        return rf
+    raise TypeError(f"layer {index} is not a layer spec: {layer!r}")

@@ -8,6 +8,8 @@ against its entry's spec (layer shapes and parameter counts).
   size *computed* from the input size instead of the post's hard-coded ``64 * 6 * 6``.
 - :class:`PostTensorflow` and :class:`PostKeras`: torch twins of the post's TensorFlow and Keras
   models for MNIST.
+- :class:`PostPytorchBn`, :class:`CifarSmall` and :class:`CifarResnetSmall`: the rungs of "training
+  a CNN well" on CIFAR-10 (batch norm; the small recipe net; the same with a residual block).
 
 Every ``forward`` returns **logits** ``(N, num_classes)``. The post's Keras models end in a softmax
 because Keras' ``categorical_crossentropy`` expects probabilities; ``torch.nn.CrossEntropyLoss``
@@ -154,3 +156,116 @@ class MnistMlp(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.fc1(x.flatten(1)))  # (N, hidden)
         return self.fc2(x)  # (N, num_classes) logits
+
+
+class PostPytorchBn(nn.Module):
+    """:class:`PostPytorch` with batch normalisation after each convolution, nothing else changed.
+
+    Input ``(N, in_channels, input_size, input_size)``, output logits ``(N, num_classes)``. Each
+    block is conv, batch norm, ReLU, pool, dropout. The convolutions keep their biases so that the
+    only difference from the post's net is the two ``nn.BatchNorm2d`` (``2 * C`` parameters each;
+    their running statistics are buffers, not parameters).
+    """
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 10, input_size: int = 32,
+                 dropout: float = 0.5) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 32, 3)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.bn2 = nn.BatchNorm2d(64)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.dropout = nn.Dropout(dropout)
+        self.flat_features = flatten_size(self.features, in_channels, input_size)
+        self.fc1 = nn.Linear(self.flat_features, 128)
+        self.fc2 = nn.Linear(128, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C, 32, 32) -> (N, 64, 6, 6)`` at CIFAR-10 size."""
+        x = self.dropout(self.pool(F.relu(self.bn1(self.conv1(x)))))  # (N, 32, 15, 15)
+        x = self.dropout(self.pool(F.relu(self.bn2(self.conv2(x)))))  # (N, 64, 6, 6)
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x).flatten(1)  # (N, 2304)
+        x = self.dropout(F.relu(self.fc1(x)))  # (N, 128)
+        return self.fc2(x)  # (N, num_classes) logits
+
+
+class CifarSmall(nn.Module):
+    """The recipe net: three conv-pool-BN-GELU groups, global max pooling, one linear layer.
+
+    Input ``(N, in_channels, H, W)`` (CIFAR-10: ``(N, 3, 32, 32)``), output logits
+    ``(N, num_classes)``. Each group is a 3x3 "same" convolution without bias (the batch norm's
+    shift makes a bias redundant), a 2x2 max pool, batch norm and GELU, so ``widths`` (40, 80, 160)
+    give ``(N, 160, 4, 4)`` at 32x32. Global max pooling keeps each channel's strongest response
+    wherever it is, so the classifier does not depend on the input size.
+    """
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 10,
+                 widths: tuple[int, int, int] = (40, 80, 160)) -> None:
+        super().__init__()
+        w1, w2, w3 = widths
+        self.conv1 = nn.Conv2d(in_channels, w1, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w1)
+        self.conv2 = nn.Conv2d(w1, w2, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(w2)
+        self.conv3 = nn.Conv2d(w2, w3, 3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(w3)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.fc = nn.Linear(w3, num_classes)
+
+    def group(self, x: torch.Tensor, conv: nn.Module, bn: nn.Module) -> torch.Tensor:
+        """Conv, pool, batch norm, GELU: ``(N, C_in, H, W) -> (N, C_out, H / 2, W / 2)``."""
+        return F.gelu(bn(self.pool(conv(x))))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, 32, 32) -> (N, 160, 4, 4)`` at CIFAR-10 size."""
+        x = self.group(x, self.conv1, self.bn1)  # (N, 40, 16, 16)
+        x = self.group(x, self.conv2, self.bn2)  # (N, 80, 8, 8)
+        return self.group(x, self.conv3, self.bn3)  # (N, 160, 4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x).amax(dim=(2, 3))  # (N, 160): global max pooling
+        return self.fc(x)  # (N, num_classes) logits
+
+
+class ResidualBlock(nn.Module):
+    """``x + body(x)`` with body = two (3x3 "same" conv without bias, batch norm, GELU).
+
+    Input and output ``(N, channels, H, W)``. The identity path lets the gradient reach earlier
+    layers unchanged, and the block can start as (almost) nothing added to ``x``.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        body = F.gelu(self.bn1(self.conv1(x)))  # (N, C, H, W)
+        body = F.gelu(self.bn2(self.conv2(body)))  # (N, C, H, W)
+        return x + body
+
+
+class CifarResnetSmall(CifarSmall):
+    """:class:`CifarSmall` with a :class:`ResidualBlock` (``res1``) after its first group.
+
+    Input ``(N, in_channels, H, W)``, output logits ``(N, num_classes)``. The block sits where
+    the feature map has the fewest channels, so it adds the fewest parameters: two 40 -> 40
+    convolutions and their batch norms at the default widths.
+    """
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 10,
+                 widths: tuple[int, int, int] = (40, 80, 160)) -> None:
+        super().__init__(in_channels, num_classes, widths)
+        self.res1 = ResidualBlock(widths[0])
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, 3, 32, 32) -> (N, 160, 4, 4)`` at CIFAR-10 size."""
+        x = self.group(x, self.conv1, self.bn1)  # (N, 40, 16, 16)
+        x = self.res1(x)  # (N, 40, 16, 16)
+        x = self.group(x, self.conv2, self.bn2)  # (N, 80, 8, 8)
+        return self.group(x, self.conv3, self.bn3)  # (N, 160, 4, 4)

@@ -1,18 +1,37 @@
-"""Training PyTorch classifiers: a Keras-like ``fit`` / ``evaluate``, batching and devices.
+"""Training PyTorch classifiers: a Keras-like ``fit``, augmentation, callbacks and checkpoints.
 
-- :mod:`cnnbook.training.fit`: :func:`fit`, :func:`evaluate` and :class:`History`.
-- :mod:`cnnbook.training.batching`: :class:`TensorBatches`, mini-batches kept on the device.
+- :mod:`cnnbook.training.fit`: :func:`fit`, :func:`evaluate`, :func:`predict` and :class:`History`.
+- :mod:`cnnbook.training.batching`: :class:`TensorBatches`, mini-batches kept on the device, and
+  :func:`split_validation` (Keras' ``validation_split``).
+- :mod:`cnnbook.training.augment`: random crop, flip and cutout on the device; :func:`compose`.
+- :mod:`cnnbook.training.callbacks`: :class:`EarlyStopping` and :class:`BestCheckpoint`.
+- :mod:`cnnbook.training.checkpoints`: :func:`save_checkpoint` / :func:`load_checkpoint`
+  (safetensors and JSON, no pickle); loaded on first use, because it needs ``safetensors``.
 - :mod:`cnnbook.training.devices`: :func:`resolve_device` and :func:`sync`.
 - :mod:`cnnbook.training.loops`: the minimal hand-written epoch that ``fit`` is measured against.
 
-Inputs are NCHW ``(N, C, H, W)`` floats with integer labels ``(N,)``. This is a framework package:
-importing it imports torch (or raises an ImportError naming ``pip install 'cnnbook[torch]'``).
+Inputs are NCHW ``(N, C, H, W)`` floats with integer labels ``(N,)`` or one-hot labels ``(N, K)``.
+This is a framework package: importing it imports torch (or raises an ImportError naming
+``pip install 'cnnbook[torch]'``).
 """
 
 from __future__ import annotations
 
-from cnnbook.training.batching import TensorBatches
-from cnnbook.training.devices import resolve_device, sync
-from cnnbook.training.fit import History, evaluate, fit
+import importlib
+from typing import Any
 
-__all__ = ["History", "TensorBatches", "evaluate", "fit", "resolve_device", "sync"]
+from cnnbook.training.batching import TensorBatches, split_validation
+from cnnbook.training.callbacks import BestCheckpoint, Callback, EarlyStopping
+from cnnbook.training.devices import resolve_device, sync
+from cnnbook.training.fit import History, evaluate, fit, predict
+
+_CHECKPOINTS = ("Checkpoint", "load_checkpoint", "save_checkpoint")
+
+__all__ = ["BestCheckpoint", "Callback", "EarlyStopping", "History", "TensorBatches", "evaluate",
+           "fit", "predict", "resolve_device", "split_validation", "sync", *_CHECKPOINTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CHECKPOINTS:
+        return getattr(importlib.import_module("cnnbook.training.checkpoints"), name)
+    raise AttributeError(f"module 'cnnbook.training' has no attribute {name!r}")

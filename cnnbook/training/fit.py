@@ -1,11 +1,14 @@
-"""A small, Keras-like ``fit`` / ``evaluate`` for PyTorch classifiers.
+"""A small, Keras-like ``fit`` / ``evaluate`` / ``predict`` for PyTorch classifiers.
 
     history = fit(model, (x_train, y_train), epochs=10, validation_data=(x_test, y_test))
     history.history["val_accuracy"]  # one float per epoch, as in Keras
+    probabilities = predict(model, x_test)  # (N, num_classes)
 
 Inputs are NCHW: ``x`` is a float tensor or array ``(N, C, H, W)`` (prepare it with
-``cnnbook.datasets.torch_data.to_tensors``) and ``y`` holds integer class ids ``(N,)``. ``train``
-and ``validation_data`` may also be a ``torch.utils.data.DataLoader`` yielding such batches.
+``cnnbook.datasets.torch_data.to_tensors``) and ``y`` holds integer class ids ``(N,)`` or one-hot
+(or soft) labels ``(N, K)`` as floats, which ``nn.CrossEntropyLoss`` takes as class probabilities.
+``train`` and ``validation_data`` may also be a ``torch.utils.data.DataLoader`` yielding such
+batches.
 
 Tensors and arrays are batched by :class:`TensorBatches`, which keeps the whole set on the
 training device and shuffles it there with ``torch.randperm``: a GPU step then pays neither a
@@ -16,13 +19,20 @@ per epoch, which is what keeps ``fit`` as fast as a hand-written loop.
 Like Keras, the training ``loss`` and ``accuracy`` of an epoch are running averages over that
 epoch's batches (computed with dropout on, while the weights change), so they differ from what
 :func:`evaluate` reports on the same data afterwards.
+
+Each epoch's randomness (shuffling, dropout, augmentation) is seeded from ``(seed, epoch)`` alone,
+so ``fit(..., epochs=4, initial_epoch=2)`` on a model, optimizer and scheduler restored from a
+checkpoint saved after epoch 2 (:mod:`cnnbook.training.checkpoints`) repeats the last two epochs
+of an uninterrupted four-epoch run exactly (on CPU; GPU kernels may not be deterministic).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+import numpy as np
 
 from cnnbook._optional import require
 
@@ -32,10 +42,18 @@ from torch import nn  # noqa: E402
 
 from cnnbook.progress import progress  # noqa: E402
 from cnnbook.seeding import seed_everything  # noqa: E402
-from cnnbook.training.batching import Data, make_batches  # noqa: E402
+from cnnbook.training.batching import (  # noqa: E402
+    Data,
+    epoch_seed,
+    make_batches,
+    split_validation,
+)
+from cnnbook.training.callbacks import Callback  # noqa: E402
 from cnnbook.training.devices import resolve_device  # noqa: E402
 
-__all__ = ["History", "evaluate", "fit"]
+__all__ = ["History", "evaluate", "fit", "predict"]
+
+Scheduler = torch.optim.lr_scheduler.LRScheduler
 
 
 @dataclass
@@ -43,9 +61,10 @@ class History:
     """What :func:`fit` returns; shaped like Keras' ``History`` so one plot serves both.
 
     Attributes:
-        history: ``{"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...]}``,
-            one float per epoch (the ``val_`` keys only with validation data).
-        epoch: the epoch indices ``[0, 1, ...]``.
+        history: ``{"loss": [...], "accuracy": [...], "val_loss": [...], "val_accuracy": [...],
+            "lr": [...]}``, one float per epoch (the ``val_`` keys only with validation data;
+            ``lr``: the first parameter group's learning rate at the start of the epoch).
+        epoch: the epoch indices ``[initial_epoch, ..., last]``.
         params: the settings of the run (epochs, batch size, device, seed, steps per epoch).
     """
 
@@ -55,28 +74,35 @@ class History:
 
 
 def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: torch.device,
-               optimizer: torch.optim.Optimizer | None, desc: str | None = None
-               ) -> dict[str, float]:
+               optimizer: torch.optim.Optimizer | None, desc: str | None = None,
+               augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+               scheduler: Scheduler | None = None) -> dict[str, float]:
     """One pass over ``batches``; trains when ``optimizer`` is given. Syncs once, at the end.
 
-    A progress bar is offered (see :mod:`cnnbook.progress`) only when ``desc`` is given.
+    In training, ``augment`` transforms each input batch on the device and ``scheduler`` (when
+    given) steps after each optimizer step. A progress bar is offered (see
+    :mod:`cnnbook.progress`) only when ``desc`` is given.
     """
     losses, predictions, targets, sizes = [], [], [], []
     if desc is not None:
         batches = progress(batches, desc=desc, leave=False, unit="batch")
     for xb, yb in batches:
         xb = xb.to(device, non_blocking=True)  # (B, C, H, W)
-        yb = yb.to(device, non_blocking=True)  # (B,)
+        yb = yb.to(device, non_blocking=True)  # (B,) class ids or (B, K) probabilities
+        if augment is not None and optimizer is not None:
+            xb = augment(xb)  # (B, C, H, W), on the device
         logits = model(xb)  # (B, num_classes)
         loss = loss_fn(logits, yb)
         if optimizer is not None:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
         # Keep per-step work to one extra kernel (argmax); compare and count once per epoch.
         losses.append(loss.detach())
         predictions.append(logits.detach().argmax(1))  # (B,)
-        targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # one-hot labels are accepted too
+        targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # (B,): one-hot -> class ids
         sizes.append(len(yb))
     if not sizes:
         raise ValueError("no batches: the data is empty")
@@ -109,9 +135,12 @@ def evaluate(model: nn.Module, data: Data, *, loss: Callable | None = None,
 
 def fit(model: nn.Module, train: Data, *, epochs: int,
         optimizer: torch.optim.Optimizer | None = None, loss: Callable | None = None,
-        validation_data: Data | None = None, batch_size: int = 128,
-        device: str | torch.device = "auto", seed: int = 0, verbose: int = 1,
-        shuffle: bool = True) -> History:
+        validation_data: Data | None = None, validation_split: float = 0.0,
+        batch_size: int = 128, device: str | torch.device = "auto", seed: int = 0,
+        verbose: int = 1, shuffle: bool = True, scheduler: Scheduler | None = None,
+        scheduler_step: Literal["batch", "epoch"] = "epoch",
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        callbacks: Sequence[Callback] = (), initial_epoch: int = 0) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs, like Keras' ``model.fit``.
 
     Args:
@@ -119,25 +148,54 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         train: a DataLoader or an ``(x, y)`` tuple; tuples are batched on the device by
             :class:`TensorBatches` with ``batch_size``, ``shuffle`` and ``seed``. A DataLoader keeps
             its own batch size and shuffling.
-        epochs: number of passes over ``train``.
+        epochs: the index of the last epoch plus one (as in Keras, not a count when resuming).
         optimizer: built on ``model.parameters()``; default ``torch.optim.Adam`` with lr 1e-3,
             the optimizer Keras' ``"adam"`` gives.
-        loss: a callable ``loss(logits, y)``; default ``nn.CrossEntropyLoss()``.
+        loss: a callable ``loss(logits, y)``; default ``nn.CrossEntropyLoss()`` (class ids or
+            class probabilities; ``label_smoothing=`` is one of its arguments).
         validation_data: evaluated after each epoch (same forms as ``train``).
+        validation_split: hold out the **last** fraction of an ``(x, y)`` ``train`` tuple,
+            before shuffling, as validation data (Keras' semantics); not with ``validation_data``
+            or a DataLoader.
         device: ``"auto"`` (cuda, then mps, then cpu), or any torch device.
-        seed: seeds Python, NumPy and torch (dropout, shuffling) via ``seed_everything``.
+        seed: seeds Python, NumPy and torch via ``seed_everything``; each epoch then reseeds
+            torch, the batch order and ``augment`` from ``(seed, epoch)``.
         verbose: 0 silent; 1 one line per epoch plus a progress bar where one helps; 2 lines only.
+        scheduler: a torch LR scheduler built on ``optimizer``, stepped after every optimizer
+            step (``scheduler_step="batch"``, e.g. ``OneCycleLR`` with ``steps_per_epoch=
+            math.ceil(n_train / batch_size)``, ``n_train`` counted after ``validation_split``)
+            or after every epoch (``"epoch"``, e.g. ``StepLR``, ``CosineAnnealingLR``).
+            ``ReduceLROnPlateau`` needs a metric and is not supported.
+        augment: ``augment(x) -> x`` applied on the device to each training batch ``(B, C, H,
+            W)`` only (never to validation data), e.g. :func:`cnnbook.training.augment.compose`.
+            If it has ``set_epoch(epoch)``, that is called before each epoch.
+        callbacks: at most a few :class:`~cnnbook.training.callbacks.Callback` objects
+            (``EarlyStopping``, ``BestCheckpoint``): ``on_epoch_end(epoch, logs, model) -> bool``
+            after each epoch (``True`` stops training), ``on_train_end(model)`` at the end.
+        initial_epoch: the epoch to start at, to resume a run (see the module docstring).
 
     Returns:
-        A :class:`History` with ``loss``, ``accuracy`` (and ``val_loss``, ``val_accuracy``).
+        A :class:`History` with ``loss``, ``accuracy``, ``lr`` (and ``val_loss``,
+        ``val_accuracy``), one value per epoch trained.
     """
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if not 0 <= initial_epoch <= epochs:
+        raise ValueError(f"need 0 <= initial_epoch <= epochs, got {initial_epoch} and {epochs}")
+    if scheduler_step not in ("batch", "epoch"):
+        raise ValueError(f"scheduler_step must be 'batch' or 'epoch', got {scheduler_step!r}")
+    if validation_split:
+        if validation_data is not None:
+            raise ValueError("pass validation_data or validation_split, not both")
+        train, validation_data = split_validation(train, validation_split)
     seed_everything(seed)
     device = resolve_device(device)
     model.to(device)
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        raise ValueError("ReduceLROnPlateau steps on a metric, which fit does not pass; use a "
+                         "fixed schedule, or EarlyStopping")
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError("the scheduler must be built on the optimizer given to fit")
     loss_fn = nn.CrossEntropyLoss() if loss is None else loss
     batches = make_batches(train, batch_size, shuffle, seed, device)
     val_batches = None
@@ -145,18 +203,78 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         val_batches = make_batches(validation_data, max(batch_size, 1024), False, seed, device)
 
     history = History(params={"epochs": epochs, "batch_size": batch_size, "device": str(device),
-                              "seed": seed, "steps": len(batches)})  # type: ignore[arg-type]
-    for epoch in range(epochs):
+                              "seed": seed, "steps": len(batches),  # type: ignore[arg-type]
+                              "initial_epoch": initial_epoch})
+    for epoch in range(initial_epoch, epochs):
+        torch.manual_seed(epoch_seed(seed, epoch))  # dropout and any global draws
+        for seeded in (batches, augment):  # TensorBatches, Augmentation: reseeded per epoch
+            set_epoch = getattr(seeded, "set_epoch", None)
+            if set_epoch is not None:
+                set_epoch(epoch)
         model.train()
+        lr = float(optimizer.param_groups[0]["lr"])
         desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else None
-        logs = _run_epoch(model, batches, loss_fn, device, optimizer, desc)
+        logs = _run_epoch(model, batches, loss_fn, device, optimizer, desc, augment,
+                          scheduler if scheduler_step == "batch" else None)
+        if scheduler is not None and scheduler_step == "epoch":
+            scheduler.step()
         if val_batches is not None:
             val = evaluate(model, val_batches, loss=loss_fn, device=device)
             logs.update({f"val_{key}": value for key, value in val.items()})
+        logs["lr"] = lr
         for key, value in logs.items():
             history.history.setdefault(key, []).append(value)
         history.epoch.append(epoch)
         if verbose:
-            metrics = " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+            metrics = " - ".join(f"{key}: {value:.4g}" if key == "lr" else f"{key}: {value:.4f}"
+                                 for key, value in logs.items()
+                                 if key != "lr" or scheduler is not None)
             print(f"Epoch {epoch + 1}/{epochs} - {metrics}")
+        # Every callback sees every epoch, even when an earlier one asks to stop.
+        stops = [callback.on_epoch_end(epoch, logs, model) for callback in callbacks]
+        if any(stops):
+            break
+    for callback in callbacks:
+        callback.on_train_end(model)
     return history
+
+
+def predict(model: nn.Module, x: Any, *, batch_size: int = 1024,
+            device: str | torch.device = "auto", probabilities: bool = True) -> Any:
+    """Class probabilities (softmax) or logits of ``model`` for the images ``x``.
+
+    Batched, in eval mode (dropout off, batch norm uses its running statistics), without
+    gradients; the model's previous mode is restored.
+
+    Args:
+        x: float images ``(N, C, H, W)``, a tensor (on any device) or a NumPy array.
+        probabilities: ``True`` for ``softmax(logits)`` (rows sum to 1), ``False`` for logits.
+
+    Returns:
+        ``(N, num_classes)`` float32: a NumPy array for a NumPy ``x``, a tensor on ``x``'s
+        device for a tensor ``x``.
+    """
+    if isinstance(x, np.ndarray):
+        inputs = torch.from_numpy(np.ascontiguousarray(x))
+    elif isinstance(x, torch.Tensor):
+        inputs = x
+    else:
+        raise TypeError(f"x must be a torch.Tensor or a NumPy array, got {type(x).__name__}")
+    if inputs.ndim != 4 or not inputs.is_floating_point() or len(inputs) == 0:
+        raise ValueError(f"x must be float images (N, C, H, W) with N >= 1, got {inputs.dtype} "
+                         f"{tuple(inputs.shape)}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    device = resolve_device(device)
+    model.to(device)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            outputs = torch.cat([model(inputs[i:i + batch_size].to(device, non_blocking=True))
+                                 for i in range(0, len(inputs), batch_size)])  # (N, K)
+    finally:
+        model.train(was_training)
+    if probabilities:
+        outputs = outputs.softmax(dim=1)  # (N, K), rows sum to 1
+    return outputs.cpu().numpy() if isinstance(x, np.ndarray) else outputs.to(inputs.device)

@@ -1,0 +1,318 @@
+"""Checkpoints without pickle: tensors in safetensors, the rest in JSON, written atomically.
+
+A checkpoint is a folder (one checkpoint per folder)::
+
+    run/
+      checkpoint.json                 metadata and the list of files below (the commit point)
+      model-<sha>.safetensors         model.state_dict(): weights and buffers (batch-norm stats)
+      optimizer-<sha>.safetensors     the optimizer's tensors (momentum, Adam moments), if saved
+      scheduler-<sha>.safetensors     the LR scheduler's tensors, if saved and it has any
+
+``checkpoint.json`` holds ``format``, ``format_version``, ``model`` (catalogue ``name`` and the
+builder's ``kwargs``), ``dataset``, ``class_names``, ``normalisation`` (``{"mean", "std"}`` per
+channel, or null), ``epoch`` (epochs trained: pass it to ``fit(initial_epoch=...)`` to resume),
+``metrics``, ``versions``, ``files`` (name and SHA-256 of each tensor file) and the optimizer's
+and scheduler's ``state_dict()`` with each tensor replaced by ``{"__tensor__": key}`` (its key in
+the tensor file). ``<sha>`` is the start of the file's SHA-256, so a new save never overwrites a
+file the current ``checkpoint.json`` names: each file is written to a temporary name in the folder,
+flushed, fsynced and renamed (``os.replace``), and ``checkpoint.json`` is replaced last. A crash at
+any point leaves the previous checkpoint readable; files it no longer names are removed after.
+
+Loading never unpickles: :func:`load_checkpoint` builds the model from the catalogue, checks every
+tensor's name and shape, and refuses ``torch.save`` / pickle files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from cnnbook._optional import require
+
+require("torch")  # an ImportError that names the extra to install when torch is missing
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+try:
+    import safetensors
+    import safetensors.torch
+except ImportError as err:  # the torch extra installs it
+    raise ImportError("'safetensors' is needed for checkpoints: pip install 'cnnbook[torch]'"
+                      ) from err
+
+from cnnbook.models import catalogue  # noqa: E402
+from cnnbook.report import package_versions  # noqa: E402
+
+__all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
+
+MANIFEST = "checkpoint.json"
+FORMAT, FORMAT_VERSION = "cnnbook-checkpoint", 1
+Normalisation = tuple[ArrayLike, ArrayLike]  # per-channel (mean, std)
+_PARTS = ("model", "optimizer", "scheduler")
+_PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar"}
+
+
+def _encode(value: Any, key: str, tensors: dict[str, torch.Tensor]) -> Any:
+    """``value`` as JSON: each tensor goes to ``tensors[key]`` and becomes ``{"__tensor__": key}``;
+    tuples and int-keyed dicts (an optimizer's state) are tagged so they come back as they were."""
+    if isinstance(value, torch.Tensor):
+        tensors[key] = value.detach().to("cpu", copy=True).contiguous()
+        return {"__tensor__": key}
+    if isinstance(value, Mapping):
+        items = {str(k): _encode(v, f"{key}.{k}", tensors) for k, v in value.items()}
+        if value and all(isinstance(k, int) for k in value):
+            return {"__int_keys__": items}
+        if all(isinstance(k, str) for k in value):
+            return items
+    elif isinstance(value, (list, tuple)):
+        items_list = [_encode(v, f"{key}.{i}", tensors) for i, v in enumerate(value)]
+        return {"__tuple__": items_list} if isinstance(value, tuple) else items_list
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} at {key!r} in a checkpoint "
+                    "(tensors, numbers, strings, lists and dicts only)")
+
+
+def _decode(value: Any, tensors: Mapping[str, torch.Tensor]) -> Any:
+    """The inverse of :func:`_encode`."""
+    if isinstance(value, list):
+        return [_decode(v, tensors) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.keys() == {"__tensor__"}:
+        return tensors[value["__tensor__"]]
+    if value.keys() == {"__tuple__"}:
+        return tuple(_decode(v, tensors) for v in value["__tuple__"])
+    if value.keys() == {"__int_keys__"}:
+        return {int(k): _decode(v, tensors) for k, v in value["__int_keys__"].items()}
+    return {k: _decode(v, tensors) for k, v in value.items()}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, flush, fsync, then rename it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int,
+                    metrics: Mapping[str, float] | None = None, dataset: str = "",
+                    class_names: Sequence[str] = (), normalisation: Normalisation | None = None,
+                    optimizer: torch.optim.Optimizer | None = None,
+                    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+                    model_kwargs: Mapping[str, Any] | None = None) -> Path:
+    """Write a checkpoint of ``model`` (the catalogue model ``name``) into the folder ``path``.
+
+    Args:
+        path: the checkpoint folder (created if needed; a checkpoint there is replaced).
+        model: built by ``catalogue.get(name).build("torch", **model_kwargs)``.
+        epoch: epochs trained so far (resume with ``fit(..., initial_epoch=epoch)``).
+        metrics: e.g. the last epoch's logs; stored as floats.
+        dataset, class_names: what the model was trained on; class names indexed by label.
+        normalisation: ``(mean, std)`` per channel that the inputs were normalised with.
+        optimizer, scheduler: saved too when given, to resume training exactly.
+        model_kwargs: the keyword arguments the model was built with (e.g. ``num_classes``).
+
+    Returns:
+        The folder.
+    """
+    entry = catalogue.get(name)  # a one-line ValueError listing the names otherwise
+    expected = entry.torch.split(":")[1]
+    if type(model).__name__ != expected:
+        raise ValueError(f"model is a {type(model).__name__}, but {name!r} is built by {expected}")
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "model": {"name": name, "kwargs": dict(model_kwargs or {})},
+        "dataset": dataset, "class_names": list(class_names),
+        "normalisation": None if normalisation is None else {
+            "mean": np.asarray(normalisation[0], float).tolist(),
+            "std": np.asarray(normalisation[1], float).tolist()},
+        "epoch": int(epoch), "metrics": {k: float(v) for k, v in (metrics or {}).items()},
+        "versions": {**package_versions(), "safetensors": safetensors.__version__},
+        "files": {},
+    }
+    tensor_sets = {"model": {k: v.detach().to("cpu", copy=True).contiguous()
+                             for k, v in model.state_dict().items()}}
+    for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if obj is not None:
+            tensor_sets[part] = {}
+            meta[part] = {"class": type(obj).__name__,
+                          "state": _encode(obj.state_dict(), part, tensor_sets[part])}
+    previous = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).is_file() else {}
+    written: list[Path] = []
+    try:
+        for part, tensors in tensor_sets.items():
+            if not tensors and part != "model":
+                continue
+            data = safetensors.torch.save(tensors)
+            digest = hashlib.sha256(data).hexdigest()
+            file = folder / f"{part}-{digest[:16]}.safetensors"
+            if not file.exists():
+                _write_atomic(file, data)
+                written.append(file)
+            meta["files"][part] = {"file": file.name, "sha256": digest}
+        _write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
+    except BaseException:  # leave the folder as it was: the previous checkpoint and its files
+        keep = {f["file"] for f in previous.get("files", {}).values()}
+        for file in (f for f in written if f.name not in keep):
+            file.unlink(missing_ok=True)
+        raise
+    live = {f["file"] for f in meta["files"].values()}
+    for old in folder.glob("*-*.safetensors"):  # the files of the checkpoint this one replaced
+        if old.name.split("-")[0] in _PARTS and old.name not in live:
+            old.unlink(missing_ok=True)
+    return folder
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model, rebuilt from the catalogue with its weights, in eval mode.
+
+    Attributes:
+        model: the ``nn.Module`` (NCHW in, logits out) on the device given to the loader.
+        name, dataset, class_names, epoch, metrics, versions: as saved.
+        normalisation: per-channel ``(mean, std)`` tuples, or ``None``.
+        path: the checkpoint folder.
+        optimizer_state, scheduler_state: the saved ``{"class", "state"}`` (a ``state_dict()``)
+            or ``None``; apply them with :meth:`restore_training_state`.
+    """
+
+    model: nn.Module
+    name: str
+    dataset: str
+    class_names: tuple[str, ...]
+    normalisation: tuple[tuple[float, ...], tuple[float, ...]] | None
+    epoch: int
+    metrics: dict[str, float]
+    versions: dict[str, str]
+    path: Path
+    optimizer_state: dict[str, Any] | None = None
+    scheduler_state: dict[str, Any] | None = None
+
+    def restore_training_state(
+            self, optimizer: torch.optim.Optimizer,
+            scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> None:
+        """Load the saved optimizer (and scheduler) state into ``optimizer`` (and ``scheduler``),
+        built as for the saved run on ``self.model``'s parameters; then ``fit(...,
+        initial_epoch=checkpoint.epoch)`` continues that run."""
+        for obj, state, what in ((optimizer, self.optimizer_state, "optimizer"),
+                                 (scheduler, self.scheduler_state, "scheduler")):
+            if obj is None:
+                continue
+            if state is None:
+                raise ValueError(f"{self.path}: this checkpoint holds no {what} state")
+            if type(obj).__name__ != state["class"]:
+                raise ValueError(f"{self.path}: the saved {what} is a {state['class']}, "
+                                 f"not a {type(obj).__name__}")
+            obj.load_state_dict(state["state"])
+
+
+def _checkpoint_folder(path: Path) -> Path:
+    """The folder holding ``checkpoint.json``; a one-line error for a pickle file (``torch.save``),
+    which would run code when loaded, whether given directly or found in a folder without one."""
+    if path.is_file() and path.name == MANIFEST:
+        return path.parent
+    suspects = [path] if path.is_file() else (
+        sorted(path.iterdir()) if path.is_dir() and not (path / MANIFEST).is_file() else [])
+    for file in suspects:
+        if not file.is_file():
+            continue
+        with file.open("rb") as f:
+            head = f.read(4)
+        if file.suffix in _PICKLE_SUFFIXES or head[:1] == b"\x80" or head == b"PK\x03\x04":
+            raise ValueError(f"{file}: refusing a pickle / torch.save file; cnnbook loads only "
+                             f"checkpoint folders of safetensors and JSON ({MANIFEST})")
+    if not (path / MANIFEST).is_file():
+        raise FileNotFoundError(f"{path}: no {MANIFEST}; not a cnnbook checkpoint folder")
+    return path
+
+
+def _read_tensors(folder: Path, record: Mapping[str, str]) -> dict[str, torch.Tensor]:
+    """The tensors of one file named in the manifest, after checking its name and SHA-256."""
+    file = folder / record["file"]
+    if Path(record["file"]).name != record["file"] or file.suffix != ".safetensors":
+        raise ValueError(f"{folder / MANIFEST}: {record['file']!r} is not a safetensors file "
+                         "in the checkpoint folder")
+    data = file.read_bytes()
+    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+        raise ValueError(f"{file}: SHA-256 differs from {MANIFEST}; the file is damaged")
+    return safetensors.torch.load(data)
+
+
+def _check_tensors(file: Path, name: str, expected: Mapping[str, torch.Tensor],
+                   found: Mapping[str, torch.Tensor]) -> None:
+    missing, unexpected = sorted(expected.keys() - found), sorted(found.keys() - expected)
+    if missing or unexpected:
+        raise ValueError(f"{file}: tensors do not match {name}: missing {missing[:3]}, "
+                         f"unexpected {unexpected[:3]}")
+    for key, tensor in expected.items():
+        if found[key].shape != tensor.shape:
+            raise ValueError(f"{file}: tensor {key!r} has shape {tuple(found[key].shape)} but "
+                             f"{name} expects {tuple(tensor.shape)}")
+
+
+def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu") -> Checkpoint:
+    """Read the checkpoint folder ``path`` written by :func:`save_checkpoint`, without pickle.
+
+    Raises:
+        ValueError: one line naming the file, for a pickle file, a model that is not in the
+            catalogue, a tensor of the wrong name or shape, or a damaged file.
+        FileNotFoundError: when ``path`` holds no checkpoint.
+
+    ``path`` may also name the ``checkpoint.json`` inside the folder.
+    """
+    folder = _checkpoint_folder(Path(path))
+    manifest = folder / MANIFEST
+    try:
+        meta = json.loads(manifest.read_text())
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{manifest}: not valid JSON ({err})") from None
+    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+        raise ValueError(f"{manifest}: not a {FORMAT} version {FORMAT_VERSION} file")
+    name = meta["model"]["name"]
+    if name not in catalogue.CATALOGUE:
+        raise ValueError(f"{manifest}: model {name!r} is not in the catalogue; "
+                         f"choose from {', '.join(catalogue.CATALOGUE)}")
+    model = catalogue.get(name).build("torch", **meta["model"]["kwargs"])
+    weights = _read_tensors(folder, meta["files"]["model"])
+    _check_tensors(folder / meta["files"]["model"]["file"], name, model.state_dict(), weights)
+    model.load_state_dict(weights)
+    model.to(device).eval()
+    states: dict[str, dict[str, Any] | None] = {"optimizer": None, "scheduler": None}
+    for part, saved in ((part, meta.get(part)) for part in states):
+        record = meta["files"].get(part)
+        tensors = _read_tensors(folder, record) if record else {}
+        if saved is not None:
+            states[part] = {"class": saved["class"], "state": _decode(saved["state"], tensors)}
+    norm = meta["normalisation"]
+    return Checkpoint(
+        model=model, name=name, dataset=meta["dataset"], class_names=tuple(meta["class_names"]),
+        normalisation=None if norm is None else (tuple(norm["mean"]), tuple(norm["std"])),
+        epoch=meta["epoch"], metrics=meta["metrics"], versions=meta["versions"], path=folder,
+        optimizer_state=states["optimizer"], scheduler_state=states["scheduler"])
