@@ -68,10 +68,30 @@ def test_ops_imports_only_ops(path):
 
 
 @pytest.mark.parametrize("path", [p for p in modules()
-                                  if layer(p) in ("models", "training", "datasets", "plots")],
+                                  if layer(p) in ("models", "training", "datasets", "plots",
+                                                  "explain")],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_lower_layers_never_import_cli_or_benchmarks(path):
     assert not cnnbook_layers(imported(path)) & {"cli", "benchmarks"}
+
+
+EXPLAIN_FRAMEWORK_MODULES = {"hooks.py", "gradients.py", "gradcam.py", "randomization.py",
+                             "keras_explain.py"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "explain"],
+                         ids=lambda p: p.name)
+def test_explain_imports_only_models_and_the_foundation(path):
+    assert cnnbook_layers(imported(path)) <= {"explain", "models", "foundation"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "explain"
+                                  and p.name not in EXPLAIN_FRAMEWORK_MODULES],
+                         ids=lambda p: p.name)
+def test_explain_light_modules_import_no_framework(path):
+    """Anywhere in the file, so ``import cnnbook.explain`` and its NumPy helpers stay light."""
+    heavy = {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
+    assert not heavy, f"{path.name} imports {sorted(heavy)}"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -99,7 +119,9 @@ def test_models_import_no_framework_at_module_level_outside_the_framework_module
 
 @pytest.mark.parametrize("module", ["cnnbook", "cnnbook.ops", "cnnbook.models",
                                     "cnnbook.models.catalogue", "cnnbook.plots",
-                                    "cnnbook.datasets", "cnnbook.cli", "cnnbook.benchmarks.runner"])
+                                    "cnnbook.datasets", "cnnbook.cli", "cnnbook.benchmarks.runner",
+                                    "cnnbook.explain", "cnnbook.explain.patches",
+                                    "cnnbook.explain.sanity", "cnnbook.explain.perturbation"])
 def test_light_packages_load_no_framework(module):
     code = (f"import sys, {module}\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FRAMEWORKS)!r}))")
