@@ -1,0 +1,133 @@
+"""What ``train``, ``evaluate`` and ``predict`` share: names to entries, what fits what, run files.
+
+Light: no framework at import time. Every problem with what the user passed is a
+:class:`~cnnbook.cli.BadInput` (exit status 2) whose one-line message names the file or the name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cnnbook.cli import BadInput
+from cnnbook.datasets.fetch import get_dataset
+from cnnbook.datasets.registry import REGISTRY
+from cnnbook.datasets.spec import Dataset
+from cnnbook.models import catalogue
+from cnnbook.models.catalogue import ModelEntry
+
+if TYPE_CHECKING:
+    from cnnbook.training.checkpoints import Checkpoint
+
+__all__ = ["check_fit", "dataset_shape", "device", "get_data", "get_model", "open_checkpoint",
+           "read_json", "shape_text", "write_json"]
+
+
+def get_model(name: str) -> ModelEntry:
+    """The catalogue entry ``name`` (a BadInput listing the names otherwise)."""
+    try:
+        return catalogue.get(name)
+    except ValueError as err:
+        raise BadInput(str(err)) from None
+
+
+def get_data(name: str) -> Dataset:
+    """The registry's dataset ``name`` (a BadInput listing the names otherwise)."""
+    try:
+        return get_dataset(name)
+    except ValueError as err:
+        raise BadInput(str(err)) from None
+
+
+def dataset_shape(dataset: Dataset) -> tuple[int, int, int]:
+    """One image of ``dataset`` as a torch input ``(C, H, W)``: grey ``(H, W)`` is ``(1, H, W)``."""
+    h, w, *c = dataset.image_shape
+    return (c[0] if c else 1, h, w)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(1, 28, 28)`` as ``1×28×28``."""
+    return "×".join(str(v) for v in shape)
+
+
+def check_fit(entry: ModelEntry, dataset: Dataset) -> None:
+    """Raise a BadInput unless ``entry`` is a torch classifier that takes ``dataset``'s images
+    (the spec's input ``(C, H, W)``) and outputs one score per class of ``dataset``."""
+    if entry.task != "classification":
+        raise BadInput(f"{entry.name} is a {entry.task} model; only classifiers can be trained "
+                       "and evaluated here")
+    if "torch" not in entry.frameworks:
+        raise BadInput(f"{entry.name} has no torch builder")
+    fitting = [d.name for d in REGISTRY.values()
+               if dataset_shape(d) == entry.spec.input_shape]
+    if dataset_shape(dataset) != entry.spec.input_shape:
+        raise BadInput(f"{entry.name} takes {shape_text(entry.spec.input_shape)} inputs (C×H×W) "
+                       f"but {dataset.name} images are {shape_text(dataset_shape(dataset))}; "
+                       f"datasets that fit {entry.name}: {', '.join(fitting) or 'none'}")
+    outputs = entry.spec.output_shapes()[-1]
+    if outputs != (dataset.num_classes,):
+        raise BadInput(f"{entry.name} outputs {shape_text(outputs)} scores but {dataset.name} "
+                       f"has {dataset.num_classes} classes")
+
+
+def device(name: str) -> Any:
+    """``--device`` as a ``torch.device`` (``auto``: cuda, then mps, then cpu), checked here: a
+    BadInput when it is no device name or this machine lacks it (imports torch)."""
+    import torch
+
+    from cnnbook.training import resolve_device
+
+    try:
+        where = resolve_device(name)
+        torch.empty(0, device=where)  # fails without the backend or the device
+    except (RuntimeError, AssertionError) as err:
+        raise BadInput(f"--device {name}: {str(err).splitlines()[0]}") from None
+    return where
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write ``value`` as indented JSON to ``path`` atomically (a temporary file, then a rename),
+    so that an interruption leaves either the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(value, f, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; a BadInput naming the file when it is missing or invalid."""
+    try:
+        value = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadInput(f"{path}: not readable JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise BadInput(f"{path}: expected a JSON object")
+    return value
+
+
+def open_checkpoint(path: str | Path, device: Any = "cpu") -> Checkpoint:
+    """:func:`~cnnbook.training.checkpoints.load_checkpoint`, with its refusals (a pickle file, a
+    model not in the catalogue, tensors of the wrong shape, damaged files) as BadInput."""
+    from cnnbook.training.checkpoints import load_checkpoint
+
+    try:
+        return load_checkpoint(path, device=device)
+    except (ValueError, KeyError, TypeError, OSError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if isinstance(err, KeyError):
+            message = f"{path}: checkpoint.json lacks {err}"
+        raise BadInput(message) from None

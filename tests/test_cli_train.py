@@ -1,0 +1,152 @@
+"""``cnnbook train``: what a run writes, what it refuses, Ctrl-C and ``--resume``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("torch", reason="needs the torch extra")
+pytest.importorskip("safetensors", reason="needs the torch extra")
+
+from cnnbook.cli import BadInput, main
+from cnnbook.cli._common import check_fit
+from cnnbook.datasets import get_dataset, train_val_split
+from cnnbook.datasets.loaders import load
+from cnnbook.datasets.subsets import channel_stats
+from cnnbook.models import catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--data", "mnist", "--limit", "300", "--batch-size", "64", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(shared_data, tmp_path_factory):
+    """A two-epoch run of post_tensorflow on 300 MNIST images."""
+    out = tmp_path_factory.mktemp("train") / "run"
+    assert main(["train", "post_tensorflow", *SMALL, "--epochs", "2", "--out", str(out)]) == 0
+    return out
+
+
+def test_a_run_writes_checkpoint_history_curves_and_record(run_dir):
+    from cnnbook.training import load_checkpoint
+
+    names = sorted(p.name.split("-")[0] for p in run_dir.iterdir())
+    assert names == ["checkpoint.json", "history.json", "learning_curves.png", "model",
+                     "optimizer", "run.json"]
+    checkpoint = load_checkpoint(run_dir)
+    assert (checkpoint.name, checkpoint.dataset, checkpoint.epoch) == ("post_tensorflow",
+                                                                       "mnist", 2)
+    assert checkpoint.class_names == get_dataset("mnist").class_names
+    assert checkpoint.optimizer_state["class"] == "Adam"
+    assert checkpoint.scheduler_state["class"] == "CosineAnnealingLR"
+
+    history = json.loads((run_dir / "history.json").read_text())["history"]
+    assert {k: len(v) for k, v in history.items()} == dict.fromkeys(
+        ("loss", "accuracy", "val_loss", "val_accuracy", "lr"), 2)
+    assert history["lr"][1] < history["lr"][0]  # the cosine schedule stepped
+    assert checkpoint.metrics["val_accuracy"] == history["val_accuracy"][-1]
+
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["seed"] == 0 and record["settings"]["epochs"] == 2
+    assert record["data"]["source"]["kind"] == "offline"
+    assert "270 train / 30 validation" in record["data"]["summary"]
+    session = record["sessions"][0]
+    assert session["device"] == "cpu" and "torch" in session["versions"]
+    assert record["result"]["metrics"]["val_accuracy"] == history["val_accuracy"][-1]
+    (x, y), _ = load("mnist", limit=300, test_limit=1, seed=0)
+    (x_train, _), _ = train_val_split(x, y, val_fraction=0.1, seed=0)
+    mean, std = channel_stats(x_train)  # the training part's statistics, not the validation's
+    np.testing.assert_allclose(record["normalisation"]["mean"], mean, rtol=1e-6)
+    np.testing.assert_allclose(checkpoint.normalisation, [mean, std], rtol=1e-6)
+    with Image.open(run_dir / "learning_curves.png") as curves:
+        assert curves.format == "PNG" and min(curves.size) > 100
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["post_keras", "--data", "cifar10"], "post_keras takes 1×28×28 inputs (C×H×W) but cifar10 "
+                                          "images are 3×32×32; datasets that fit post_keras: "
+                                          "mnist, fashion-mnist"),
+    (["cifar_small", "--data", "fashion-mnist"], "cifar_small takes 3×32×32 inputs"),
+    (["post_kears", "--data", "mnist"], "unknown model 'post_kears'; choose from post_tensorflow"),
+    (["post_keras", "--data", "imagenet"], "unknown dataset 'imagenet'"),
+])
+def test_what_does_not_fit_is_one_line_exit_2_and_nothing_is_written(tmp_path, capsys, argv,
+                                                                     message):
+    out = tmp_path / "out"
+    assert main(["train", *argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnnbook train: error: ") and message in err
+    assert err.count("\n") == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_only_classifiers_are_trained():
+    entry = dataclasses.replace(catalogue.get("post_keras"), task="segmentation")
+    with pytest.raises(BadInput, match="post_keras is a segmentation model"):
+        check_fit(entry, get_dataset("mnist"))
+
+
+def test_a_run_is_never_overwritten_and_resumes_with_its_own_settings(run_dir, tmp_path, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()}
+    assert main(["train", "post_tensorflow", *SMALL, "--out", str(run_dir)]) == 2
+    assert f"{run_dir}: not empty; resume the run there with --resume" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run_dir), "--epochs", "5", "--lr", "0.1"]) == 2
+    assert "drop --epochs, --lr" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    assert "no run.json" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run_dir)]) == 0  # both epochs done: nothing to do
+    assert "all 2 epochs are done" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()} == before
+
+
+def _cnnbook(*args: str, cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "cnnbook", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_the_last_epoch_and_resume_equals_an_uninterrupted_run(shared_data,
+                                                                            tmp_path):
+    from safetensors.numpy import load_file
+
+    from cnnbook.training import load_checkpoint
+
+    argv = ["train", "post_tensorflow", "--data", "mnist", "--limit", "3000", "--epochs", "3",
+            "--device", "cpu"]
+    straight = _cnnbook(*argv, "--out", "straight", cwd=tmp_path)  # runs alongside
+    child = _cnnbook(*argv, "--out", "stopped", cwd=tmp_path)
+    manifest = tmp_path / "stopped" / "checkpoint.json"
+    deadline = time.monotonic() + 300
+    while not manifest.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send_signal(signal.SIGINT)  # during epoch 2: epoch 1's checkpoint is complete
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 130, (out, err)
+    assert "interrupted; stopped keeps epoch 1 of 3" in err and "--resume stopped" in err
+    assert load_checkpoint(tmp_path / "stopped").epoch == 1  # loadable, as saved
+    assert "Epoch 2/3" not in out
+
+    resumed = _cnnbook("train", "--resume", "stopped", cwd=tmp_path)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    assert "resuming after epoch 1" in out and "Epoch 1/3" not in out and "Epoch 3/3" in out
+    assert straight.wait(timeout=300) == 0
+    runs = [tmp_path / name for name in ("stopped", "straight")]
+    weights = [load_file(next(run.glob("model-*.safetensors"))) for run in runs]
+    for key, value in weights[1].items():
+        np.testing.assert_array_equal(weights[0][key], value, err_msg=key)
+    histories = [json.loads((run / "history.json").read_text())["history"] for run in runs]
+    assert histories[0] == histories[1]
+    sessions = json.loads((runs[0] / "run.json").read_text())["sessions"]
+    assert [s["start_epoch"] for s in sessions] == [0, 1]
