@@ -40,8 +40,11 @@ def test_bench_training_smoke_writes_json(tmp_path):
                                 "--out", str(out)])
     saved = json.loads(out.read_text())
     assert saved == json.loads(json.dumps(result))
-    assert {"model", "device", "torch", "repeats", "rows"} <= saved.keys()
-    assert [row["batch_size"] for row in saved["rows"]] == [8, 32]
+    assert {"model", "device", "torch", "repeats", "configs", "skipped", "rows"} <= saved.keys()
+    # every configuration the CPU runs (bf16 autocast runs on any CPU), at both batch sizes
+    assert saved["configs"] == ["default", "channels_last", "bf16"] and not saved["skipped"]
+    assert [(row["config"], row["batch_size"]) for row in saved["rows"]] == [
+        (config, batch) for config in saved["configs"] for batch in (8, 32)]
     for row in saved["rows"]:
         assert row["images"] == row["steps"] * row["batch_size"]
         assert len(row["fit_images_per_s"]) == len(row["loop_images_per_s"]) == saved["repeats"]
@@ -52,6 +55,19 @@ def test_bench_training_smoke_writes_json(tmp_path):
 def test_bench_training_rejects_bad_arguments():
     with pytest.raises(SystemExit):
         load_bench().main(["--repeats", "0"])
+    with pytest.raises(SystemExit):
+        load_bench().main(["--configs", "fp8"])
+
+
+def test_bench_training_skips_what_the_device_cannot_run():
+    kept, skipped = load_bench().runnable(["default", "bf16"], torch.device("cpu"))
+    assert kept == ["default", "bf16"] and skipped == {}
+    from cnnbook.training.speed import Speed
+
+    bench = load_bench()
+    bench.CONFIGS["fp16"] = Speed(precision="fp16")
+    kept, skipped = bench.runnable(["default", "fp16"], torch.device("cpu"))
+    assert kept == ["default"] and "needs a CUDA GPU" in skipped["fp16"]
 
 
 def test_rotations_put_each_framework_first_in_turn():

@@ -1,5 +1,6 @@
 """fit / evaluate / predict / TensorBatches on real MNIST: learning, History, determinism, devices,
-validation_split, learning-rate schedules, augmentation hooks and one-hot labels."""
+validation_split, learning-rate schedules, augmentation hooks, one-hot labels, and the speed
+options (channels_last, bf16 autocast, torch.compile). Data parallel: test_training_distributed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from cnnbook.training import (
     predict,
     resolve_device,
 )
+from cnnbook.training.batching import set_epoch
+from cnnbook.training.speed import has_native_bf16
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +263,99 @@ def test_each_epoch_is_seeded_by_seed_and_epoch_alone():
     other = TensorBatches(x, torch.arange(10), batch_size=10, seed=6, device="cpu")
     other.set_epoch(1)
     assert next(iter(other))[1].tolist() != orders[1]
+
+
+def relative_difference(ours: torch.nn.Module, ref: torch.nn.Module) -> float:
+    """The largest ``||ours - ref|| / ||ref||`` over the two models' tensors."""
+    pairs = zip(ours.state_dict().values(), ref.state_dict().values(), strict=True)
+    return max(((a - b).norm() / b.norm()).item() for a, b in pairs)
+
+
+def test_channels_last_stores_weights_and_batches_nhwc_and_trains_alike(mnist):
+    (x, y), (xt, yt) = mnist
+    small, val = (x[:256], y[:256]), (xt[:300], yt[:300])
+    plain, last = new_model(), new_model()
+    h1 = fit(plain, small, epochs=2, batch_size=64, validation_data=val, device="cpu", verbose=0)
+    h2 = fit(last, small, epochs=2, batch_size=64, validation_data=val, device="cpu", verbose=0,
+             channels_last=True)
+    # (32, 1, 3, 3) weights: NCHW strides (9, 9, 3, 1); channels_last puts channels innermost
+    assert last.conv1.weight.stride() == (9, 1, 3, 1) and plain.conv1.weight.stride(1) == 9
+    assert (h2.params["channels_last"], h1.params["channels_last"]) == (True, False)
+    for key, values in h1.history.items():  # the same arithmetic, other kernels
+        assert h2.history[key] == pytest.approx(values, rel=1e-4), key
+    assert relative_difference(last, plain) < 1e-4
+    batches = TensorBatches(x[:8], y[:8], batch_size=4, device="cpu", channels_last=True)
+    xb, _ = next(iter(batches))  # shuffled: a gather that keeps the layout
+    assert xb.shape == (4, 1, 28, 28) and xb.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_bf16_autocast_runs_on_cpu_and_stays_close_to_fp32(mnist):
+    (x, y), (xt, yt) = mnist
+    small, val = (x[:256], y[:256]), (xt[:300], yt[:300])
+    fp32 = fit(new_model(), small, epochs=1, batch_size=64, validation_data=val, device="cpu",
+               verbose=0)
+    model = new_model()
+    bf16 = fit(model, small, epochs=1, batch_size=64, validation_data=val, device="cpu",
+               verbose=0, precision="bf16")
+    assert bf16.params["precision"] == "bf16" and fp32.params["precision"] == "fp32"
+    # bf16 keeps 8 bits of mantissa: close to float32, not equal (measured: about 0.5 %)
+    assert bf16.history["loss"] == pytest.approx(fp32.history["loss"], rel=0.05)
+    assert bf16.history["val_loss"] == pytest.approx(fp32.history["val_loss"], rel=0.05)
+    assert next(model.parameters()).dtype == torch.float32  # weights stay float32
+    in_bf16 = evaluate(model, val, device="cpu", precision="bf16")
+    assert in_bf16["loss"] == pytest.approx(evaluate(model, val, device="cpu")["loss"], rel=0.05)
+    assert isinstance(has_native_bf16("cpu"), bool)
+
+
+def test_bad_speed_options_fail_at_once_with_one_line_errors(mnist):
+    (x, y), _ = mnist
+    small = (x[:64], y[:64])
+    for kwargs, error, match in (
+        ({"precision": "fp8"}, ValueError, "precision must be one of 'fp32', 'bf16', 'fp16'"),
+        ({"precision": "fp16"}, ValueError, "precision='fp16' needs a CUDA GPU"),
+        ({"compile": "yes"}, TypeError, "compile must be True, False or a dict"),
+    ):
+        with pytest.raises(error, match=match) as caught:
+            fit(new_model(), small, epochs=1, device="cpu", verbose=0, **kwargs)
+        assert "\n" not in str(caught.value), str(caught.value)
+
+
+def test_set_epoch_reaches_a_dataloaders_distributed_sampler(mnist):
+    (x, y), _ = mnist
+    dataset = torch.utils.data.TensorDataset(x[:32], y[:32])
+    sampler = torch.utils.data.distributed.DistributedSampler(dataset, num_replicas=1, rank=0)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=8, sampler=sampler)
+    set_epoch(loader, 3)
+    assert sampler.epoch == 3  # DistributedSampler shuffles by (seed, epoch)
+    history = fit(new_model(), loader, epochs=2, device="cpu", verbose=0)
+    assert sampler.epoch == 1 and history.params["steps"] == 4
+
+
+class Tiny(torch.nn.Module):
+    """A conv and a linear layer, NCHW ``(N, 1, 8, 8)`` -> ``(N, 3)``: quick to compile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 4, 3)  # (N, 4, 6, 6)
+        self.head = torch.nn.Linear(4 * 6 * 6, 3)  # (N, 3)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.conv(x)).flatten(1))
+
+
+@pytest.mark.slow
+def test_compile_trains_like_eager_and_reports_the_compile_time_apart():
+    """torch.compile takes about 20-50 s cold on a 2-core CPU, even for this model."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(64, 1, 8, 8, generator=generator)  # (64, 1, 8, 8)
+    y = torch.randint(0, 3, (64,), generator=generator)  # (64,)
+    models = []
+    for compile_ in (False, True):
+        torch.manual_seed(0)
+        models.append(Tiny())
+        history = fit(models[-1], (x, y), epochs=1, batch_size=32, device="cpu", verbose=0,
+                      compile=compile_)  # 64 = 2 x 32: one batch shape, one compilation
+        assert history.params["compile"] is compile_
+    assert history.params["compile_s"] > 0
+    assert relative_difference(models[1], models[0]) < 1e-5
+    assert fit(Tiny(), (x, y), epochs=1, device="cpu", verbose=0).params["compile_s"] is None

@@ -4,9 +4,13 @@
 - :mod:`cnnbook.training.batching`: :class:`TensorBatches`, mini-batches kept on the device, and
   :func:`split_validation` (Keras' ``validation_split``).
 - :mod:`cnnbook.training.augment`: random crop, flip and cutout on the device; :func:`compose`.
-- :mod:`cnnbook.training.callbacks`: :class:`EarlyStopping` and :class:`BestCheckpoint`.
+- :mod:`cnnbook.training.callbacks`: :class:`EarlyStopping` and :class:`BestCheckpoint` (which
+  saves from rank 0 only under DDP).
 - :mod:`cnnbook.training.checkpoints`: :func:`save_checkpoint` / :func:`load_checkpoint`
   (safetensors and JSON, no pickle); loaded on first use, because it needs ``safetensors``.
+- :mod:`cnnbook.training.epoch`: the inner loop (no value read back per step).
+- :mod:`cnnbook.training.speed`: the ``channels_last``, ``precision`` and ``compile`` options.
+- :mod:`cnnbook.training.distributed`: torchrun/DDP (:func:`init_distributed`, ranks).
 - :mod:`cnnbook.training.devices`: :func:`resolve_device` and :func:`sync`.
 - :mod:`cnnbook.training.loops`: the minimal hand-written epoch that ``fit`` is measured against.
 

@@ -26,6 +26,8 @@ require("torch")  # an ImportError that names the extra to install when torch is
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+from cnnbook.training.distributed import is_main  # noqa: E402
+
 if TYPE_CHECKING:  # checkpoints need safetensors, imported only when a checkpoint is written
     from cnnbook.training.checkpoints import Normalisation
 
@@ -123,7 +125,7 @@ class BestCheckpoint(_Monitor, Callback):
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float], model: nn.Module) -> bool:
         if self.improved(epoch, logs):
             self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            if self.path is not None and self.name is not None:
+            if self.path is not None and self.name is not None and is_main():
                 from cnnbook.training.checkpoints import save_checkpoint
 
                 save_checkpoint(self.path, model, name=self.name, epoch=epoch + 1,

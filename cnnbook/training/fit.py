@@ -24,11 +24,17 @@ Each epoch's randomness (shuffling, dropout, augmentation) is seeded from ``(see
 so ``fit(..., epochs=4, initial_epoch=2)`` on a model, optimizer and scheduler restored from a
 checkpoint saved after epoch 2 (:mod:`cnnbook.training.checkpoints`) repeats the last two epochs
 of an uninterrupted four-epoch run exactly (on CPU; GPU kernels may not be deterministic).
+
+Speed options (:mod:`cnnbook.training.speed`): ``channels_last=True``, ``precision="bf16"`` or
+``"fp16"`` (autocast), ``compile=True`` (``torch.compile``; the steps that compile are timed apart
+as ``history.params["compile_s"]``). Under ``torchrun``, after
+:func:`cnnbook.training.distributed.init_distributed`, the same call trains data parallel:
+``batch_size`` is the global batch, split across the processes (:mod:`~.distributed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,20 +46,21 @@ require("torch")  # an ImportError that names the extra to install when torch is
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from cnnbook.progress import progress  # noqa: E402
 from cnnbook.seeding import seed_everything  # noqa: E402
+from cnnbook.training import distributed  # noqa: E402
 from cnnbook.training.batching import (  # noqa: E402
     Data,
     epoch_seed,
     make_batches,
+    set_epoch,
     split_validation,
 )
 from cnnbook.training.callbacks import Callback  # noqa: E402
 from cnnbook.training.devices import resolve_device  # noqa: E402
+from cnnbook.training.epoch import Scheduler, run_epoch, run_evaluation  # noqa: E402
+from cnnbook.training.speed import Speed  # noqa: E402
 
 __all__ = ["History", "evaluate", "fit", "predict"]
-
-Scheduler = torch.optim.lr_scheduler.LRScheduler
 
 
 @dataclass
@@ -65,7 +72,9 @@ class History:
             "lr": [...]}``, one float per epoch (the ``val_`` keys only with validation data;
             ``lr``: the first parameter group's learning rate at the start of the epoch).
         epoch: the epoch indices ``[initial_epoch, ..., last]``.
-        params: the settings of the run (epochs, batch size, device, seed, steps per epoch).
+        params: the settings of the run (epochs, batch size, device, seed, steps per epoch,
+            world size, the speed options) and ``compile_s``, the wall time of the steps that
+            compiled with ``compile``, else ``None``.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -73,64 +82,22 @@ class History:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: torch.device,
-               optimizer: torch.optim.Optimizer | None, desc: str | None = None,
-               augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-               scheduler: Scheduler | None = None) -> dict[str, float]:
-    """One pass over ``batches``; trains when ``optimizer`` is given. Syncs once, at the end.
-
-    In training, ``augment`` transforms each input batch on the device and ``scheduler`` (when
-    given) steps after each optimizer step. A progress bar is offered (see
-    :mod:`cnnbook.progress`) only when ``desc`` is given.
-    """
-    losses, predictions, targets, sizes = [], [], [], []
-    if desc is not None:
-        batches = progress(batches, desc=desc, leave=False, unit="batch")
-    for xb, yb in batches:
-        xb = xb.to(device, non_blocking=True)  # (B, C, H, W)
-        yb = yb.to(device, non_blocking=True)  # (B,) class ids or (B, K) probabilities
-        if augment is not None and optimizer is not None:
-            xb = augment(xb)  # (B, C, H, W), on the device
-        logits = model(xb)  # (B, num_classes)
-        loss = loss_fn(logits, yb)
-        if optimizer is not None:
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-        # Keep per-step work to one extra kernel (argmax); compare and count once per epoch.
-        losses.append(loss.detach())
-        predictions.append(logits.detach().argmax(1))  # (B,)
-        targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # (B,): one-hot -> class ids
-        sizes.append(len(yb))
-    if not sizes:
-        raise ValueError("no batches: the data is empty")
-    weights = torch.tensor(sizes, device=device, dtype=torch.float32)
-    total_loss = (torch.stack(losses).float() * weights).sum()  # mean loss x batch size
-    total_correct = (torch.cat(predictions) == torch.cat(targets)).sum()
-    seen = sum(sizes)
-    return {"loss": total_loss.item() / seen, "accuracy": total_correct.item() / seen}
-
-
 def evaluate(model: nn.Module, data: Data, *, loss: Callable | None = None,
-             batch_size: int = 1024, device: str | torch.device = "auto") -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` on ``data``, in eval mode (dropout off), no gradients.
+             batch_size: int = 1024, device: str | torch.device = "auto",
+             precision: str = "fp32") -> dict[str, float]:
+    """Mean loss and accuracy of ``model`` on NCHW ``data``, in eval mode (dropout off), no
+    gradients, under ``precision``'s autocast. Local: under ``torchrun`` each process evaluates
+    all of ``data``.
 
     Returns:
         ``{"loss": float, "accuracy": float}``; ``loss`` defaults to ``nn.CrossEntropyLoss()``.
     """
     device = resolve_device(device)
+    speed = Speed(precision=precision)
+    speed.check(device)
     model.to(device)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return _run_epoch(model, make_batches(data, batch_size, False, 0, device),
-                              nn.CrossEntropyLoss() if loss is None else loss, device,
-                              optimizer=None)
-    finally:
-        model.train(was_training)
+    return run_evaluation(model, make_batches(data, batch_size, False, 0, device),
+                          nn.CrossEntropyLoss() if loss is None else loss, device, speed)
 
 
 def fit(model: nn.Module, train: Data, *, epochs: int,
@@ -140,7 +107,9 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         verbose: int = 1, shuffle: bool = True, scheduler: Scheduler | None = None,
         scheduler_step: Literal["batch", "epoch"] = "epoch",
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        callbacks: Sequence[Callback] = (), initial_epoch: int = 0) -> History:
+        callbacks: Sequence[Callback] = (), initial_epoch: int = 0,
+        channels_last: bool = False, precision: str = "fp32",
+        compile: bool | Mapping[str, Any] = False) -> History:
     """Train ``model`` on ``train`` for ``epochs`` epochs, like Keras' ``model.fit``.
 
     Args:
@@ -157,10 +126,13 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         validation_split: hold out the **last** fraction of an ``(x, y)`` ``train`` tuple,
             before shuffling, as validation data (Keras' semantics); not with ``validation_data``
             or a DataLoader.
+        batch_size: images per optimizer step, over all processes when data parallel (each of
+            N processes then takes ``batch_size / N`` of every batch; see :mod:`~.distributed`).
         device: ``"auto"`` (cuda, then mps, then cpu), or any torch device.
         seed: seeds Python, NumPy and torch via ``seed_everything``; each epoch then reseeds
             torch, the batch order and ``augment`` from ``(seed, epoch)``.
         verbose: 0 silent; 1 one line per epoch plus a progress bar where one helps; 2 lines only.
+            Only rank 0 prints when data parallel.
         scheduler: a torch LR scheduler built on ``optimizer``, stepped after every optimizer
             step (``scheduler_step="batch"``, e.g. ``OneCycleLR`` with ``steps_per_epoch=
             math.ceil(n_train / batch_size)``, ``n_train`` counted after ``validation_split``)
@@ -168,11 +140,21 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
             ``ReduceLROnPlateau`` needs a metric and is not supported.
         augment: ``augment(x) -> x`` applied on the device to each training batch ``(B, C, H,
             W)`` only (never to validation data), e.g. :func:`cnnbook.training.augment.compose`.
-            If it has ``set_epoch(epoch)``, that is called before each epoch.
+            If it has ``set_epoch(epoch)``, that is called before each epoch (data parallel:
+            with ``epoch * world_size + rank``, so that each process draws its own).
         callbacks: at most a few :class:`~cnnbook.training.callbacks.Callback` objects
             (``EarlyStopping``, ``BestCheckpoint``): ``on_epoch_end(epoch, logs, model) -> bool``
-            after each epoch (``True`` stops training), ``on_train_end(model)`` at the end.
+            after each epoch (``True`` stops training), ``on_train_end(model)`` at the end. They
+            get the plain model (never the compiled or DDP wrapper) and run on every process.
         initial_epoch: the epoch to start at, to resume a run (see the module docstring).
+        channels_last: model and batches in ``torch.channels_last`` memory format (the tensors
+            stay NCHW-indexed).
+        precision: ``"fp32"``; ``"bf16"`` (CUDA with bf16, or any CPU, where it is slow
+            without bf16 instructions) or ``"fp16"`` (CUDA only, with a GradScaler): autocast
+            of the forward pass and the loss (:mod:`cnnbook.training.speed`).
+        compile: ``True`` or a dict of ``torch.compile`` arguments: train through
+            ``torch.compile(model)``; ``history.params["compile_s"]`` is the time of the steps
+            that compiled (the first, and the first with a smaller last batch).
 
     Returns:
         A :class:`History` with ``loss``, ``accuracy``, ``lr`` (and ``val_loss``,
@@ -182,13 +164,18 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         raise ValueError(f"need 0 <= initial_epoch <= epochs, got {initial_epoch} and {epochs}")
     if scheduler_step not in ("batch", "epoch"):
         raise ValueError(f"scheduler_step must be 'batch' or 'epoch', got {scheduler_step!r}")
+    speed = Speed(channels_last, precision, compile)
+    distributed.check_launch()
     if validation_split:
         if validation_data is not None:
             raise ValueError("pass validation_data or validation_split, not both")
         train, validation_data = split_validation(train, validation_split)
     seed_everything(seed)
-    device = resolve_device(device)
-    model.to(device)
+    device = distributed.training_device(resolve_device(device))
+    speed.check(device)
+    rank, world = distributed.rank(), distributed.world_size()
+    verbose = verbose if rank == 0 else 0
+    speed.prepare(model.to(device))
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
@@ -197,29 +184,40 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
     if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
         raise ValueError("the scheduler must be built on the optimizer given to fit")
     loss_fn = nn.CrossEntropyLoss() if loss is None else loss
-    batches = make_batches(train, batch_size, shuffle, seed, device)
+    batches = make_batches(train, batch_size, shuffle, seed, device, rank=rank,
+                           world_size=world, channels_last=channels_last)
     val_batches = None
-    if validation_data is not None:
-        val_batches = make_batches(validation_data, max(batch_size, 1024), False, seed, device)
+    if validation_data is not None:  # every sample once, over all processes
+        val_batches = make_batches(validation_data, max(batch_size, 1024), False, seed, device,
+                                   rank=rank, world_size=world, even_shards=False,
+                                   channels_last=channels_last)
+    # The model that trains: DDP when data parallel (gradients averaged in backward), compiled
+    # if asked. Validation and callbacks use `model` itself: the same weights, no recompilation.
+    trained = speed.compiled(distributed.wrap_model(model, device))
+    scaler = speed.grad_scaler(device)
+    compiled_shapes: set[tuple[int, ...]] | None = set() if speed.compiling else None
 
     history = History(params={"epochs": epochs, "batch_size": batch_size, "device": str(device),
                               "seed": seed, "steps": len(batches),  # type: ignore[arg-type]
-                              "initial_epoch": initial_epoch})
+                              "initial_epoch": initial_epoch, "world_size": world,
+                              **speed.params(), "compile_s": 0.0 if speed.compiling else None})
     for epoch in range(initial_epoch, epochs):
-        torch.manual_seed(epoch_seed(seed, epoch))  # dropout and any global draws
-        for seeded in (batches, augment):  # TensorBatches, Augmentation: reseeded per epoch
-            set_epoch = getattr(seeded, "set_epoch", None)
-            if set_epoch is not None:
-                set_epoch(epoch)
-        model.train()
+        torch.manual_seed(epoch_seed(seed, epoch, rank))  # dropout and any global draws
+        set_epoch(batches, epoch)  # TensorBatches: the same order on every process
+        set_epoch(augment, epoch * world + rank)  # Augmentation: its own draws per process
+        trained.train()
         lr = float(optimizer.param_groups[0]["lr"])
         desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else None
-        logs = _run_epoch(model, batches, loss_fn, device, optimizer, desc, augment,
-                          scheduler if scheduler_step == "batch" else None)
+        logs = run_epoch(trained, batches, loss_fn, device, optimizer=optimizer, speed=speed,
+                         scaler=scaler, augment=augment, desc=desc, all_reduce=world > 1,
+                         scheduler=scheduler if scheduler_step == "batch" else None,
+                         compiled_shapes=compiled_shapes)
+        if "compile_s" in logs:  # the steps that compiled, timed apart
+            history.params["compile_s"] += logs.pop("compile_s")
         if scheduler is not None and scheduler_step == "epoch":
             scheduler.step()
         if val_batches is not None:
-            val = evaluate(model, val_batches, loss=loss_fn, device=device)
+            val = run_evaluation(model, val_batches, loss_fn, device, speed, world > 1)
             logs.update({f"val_{key}": value for key, value in val.items()})
         logs["lr"] = lr
         for key, value in logs.items():
@@ -230,7 +228,8 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
                                  for key, value in logs.items()
                                  if key != "lr" or scheduler is not None)
             print(f"Epoch {epoch + 1}/{epochs} - {metrics}")
-        # Every callback sees every epoch, even when an earlier one asks to stop.
+        # Every callback sees every epoch, even when an earlier one asks to stop. The logs are
+        # the same on every process, so data-parallel processes stop together.
         stops = [callback.on_epoch_end(epoch, logs, model) for callback in callbacks]
         if any(stops):
             break
