@@ -191,7 +191,9 @@ def test_the_datasets_package_imports_only_declared_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = project["dependencies"] + project["optional-dependencies"]["torch"] \
         + project["optional-dependencies"]["tf"]
-    allowed = {re.split(r"[<>=!~ \[]", d)[0] for d in declared} | {"cnnbook"}
+    modules = {"pillow": "PIL"}  # distributions whose import name differs
+    allowed = {modules.get(name, name) for name in
+               (re.split(r"[<>=!~ \[]", d)[0] for d in declared)} | {"cnnbook"}
     sources = [*sorted((ROOT / "cnnbook" / "datasets").glob("*.py")),
                ROOT / "cnnbook" / "cli" / "data.py"]
     found = {p.name: _imports(p) - set(sys.stdlib_module_names) - allowed for p in sources}
