@@ -64,3 +64,17 @@ def test_no_hand_written_run_dependent_numbers(page):
 ])
 def test_the_pattern_itself(text, hits):
     assert flagged(text) == hits
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages(ROOT) if (ROOT / f"{p}.ipynb").exists()])
+def test_glued_numbers_are_plain_python_values(page):
+    """myst-nb formats ``{glue:text}`key:.1%``` by parsing the stored text as a number; a NumPy
+    scalar's repr (``np.float64(0.5)``) fails that, and the strict build stops. Glue floats."""
+    for index, cell in enumerate(json.loads((ROOT / f"{page}.ipynb").read_text())["cells"]):
+        for output in cell.get("outputs", []):
+            if "scrapbook" in output.get("metadata", {}):
+                text = "".join(next((v for k, v in output["data"].items()
+                                     if k.endswith("text/plain")), ""))
+                assert not text.startswith(("np.", "array(")), (
+                    f"{page} cell {index}: glue {output['metadata']['scrapbook']['name']!r} "
+                    f"stores {text[:40]!r}; pass float(...) or int(...)")
