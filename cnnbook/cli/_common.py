@@ -131,3 +131,27 @@ def open_checkpoint(path: str | Path, device: Any = "cpu") -> Checkpoint:
         if isinstance(err, KeyError):
             message = f"{path}: checkpoint.json lacks {err}"
         raise BadInput(message) from None
+
+
+def is_keras_checkpoint(path: str | Path) -> bool:
+    """True when ``path`` (a folder or its ``checkpoint.json``) holds a Keras checkpoint
+    (:mod:`cnnbook.models.keras_saving`), judged from its manifest without importing Keras."""
+    manifest = Path(path)
+    manifest = manifest if manifest.name == "checkpoint.json" else manifest / "checkpoint.json"
+    try:
+        return bool(json.loads(manifest.read_text()).get("format") == "cnnbook-keras-checkpoint")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def open_keras_checkpoint(path: str | Path) -> Any:
+    """:func:`~cnnbook.models.keras_saving.load_keras_checkpoint`, its refusals as BadInput."""
+    from cnnbook.models.keras_saving import load_keras_checkpoint
+
+    try:
+        return load_keras_checkpoint(path)
+    except (ValueError, KeyError, TypeError, OSError) as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if isinstance(err, KeyError):
+            message = f"{path}: checkpoint.json lacks {err}"
+        raise BadInput(message) from None

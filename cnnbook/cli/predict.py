@@ -8,6 +8,8 @@ Each picture becomes one input of the checkpoint's model by
 white, resampled to the model's size; for models of MNIST and Fashion-MNIST, dark ink on light
 paper is inverted (the output says so) and the strokes are fitted and centred as MNIST's were
 (:func:`~cnnbook.datasets.images.mnist_style`). The checkpoint's normalisation is applied.
+The checkpoint is a torch one (:mod:`cnnbook.training.checkpoints`, safetensors) or a Keras one
+(:mod:`cnnbook.models.keras_saving`, a ``.keras`` file loaded with ``safe_mode=True``).
 
 Every picture is read and checked before anything is printed: a missing file, one that is not a
 PNG or JPEG, a truncated one, one over ``--max-pixels`` (a decompression bomb), a blank one, or a
@@ -19,12 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from cnnbook.cli import BadInput
 from cnnbook.cli._common import device as checked_device
-from cnnbook.cli._common import get_model, open_checkpoint
+from cnnbook.cli._common import (
+    get_model,
+    is_keras_checkpoint,
+    open_checkpoint,
+    open_keras_checkpoint,
+)
 from cnnbook.datasets.images import MAX_PIXELS, ImageError, read_image, to_model_input
 
 
@@ -58,16 +66,25 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("--top must be at least 1")
     images = _read(args.images, args.max_pixels)  # before torch: a bad file fails fast
 
-    from cnnbook.training import predict  # torch from here on
+    checkpoint: Any
+    if is_keras_checkpoint(args.checkpoint):  # a .keras model, loaded with safe_mode=True
+        from cnnbook.models.keras_saving import keras_probabilities
 
-    device = checked_device(args.device)
-    checkpoint = open_checkpoint(args.checkpoint, device=device)
+        checkpoint = open_keras_checkpoint(args.checkpoint)
+    else:
+        from cnnbook.training import predict  # torch from here on
+
+        device = checked_device(args.device)
+        checkpoint = open_checkpoint(args.checkpoint, device=device)
     entry = get_model(checkpoint.name)
     classes = entry.spec.output_shapes()[-1][0]
     names = checkpoint.class_names or tuple(str(i) for i in range(classes))
     x, notes = _inputs(args.images, images, entry.input_shape("torch"), checkpoint.dataset,
-                       checkpoint.normalisation)
-    probabilities = predict(checkpoint.model, x, device=device)  # (N, K), rows sum to 1
+                       checkpoint.normalisation)  # (N, C, H, W)
+    if is_keras_checkpoint(args.checkpoint):
+        probabilities = keras_probabilities(checkpoint.model, x.transpose(0, 2, 3, 1))  # NHWC
+    else:
+        probabilities = predict(checkpoint.model, x, device=device)  # (N, K), rows sum to 1
     results = []
     for path, row, note in zip(args.images, probabilities, notes, strict=True):
         best = np.argsort(-row, kind="stable")[:args.top]

@@ -15,6 +15,7 @@ Framework modules (import on first use; a missing framework names the extra to i
 - :mod:`cnnbook.models.torch_nets`: ``nn.Module`` classes (NCHW).
 - :mod:`cnnbook.models.keras_nets`: Keras 3 builders (NHWC), backend-agnostic.
 - :mod:`cnnbook.models.port`: weights from Keras to torch and back.
+- :mod:`cnnbook.models.keras_saving`: Keras checkpoints (``.keras`` + JSON, ``safe_mode=True``).
 
 Shapes in specs are channels-first ``(C, H, W)``.
 """

@@ -24,11 +24,8 @@ tensor's name and shape, and refuses ``torch.save`` / pickle files.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +47,7 @@ except ImportError as err:  # the torch extra installs it
     raise ImportError("'safetensors' is needed for checkpoints: pip install 'cnnbook[torch]'"
                       ) from err
 
+from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
 from cnnbook.models import catalogue  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
@@ -96,27 +94,6 @@ def _decode(value: Any, tensors: Mapping[str, torch.Tensor]) -> Any:
     if value.keys() == {"__int_keys__"}:
         return {int(k): _decode(v, tensors) for k, v in value["__int_keys__"].items()}
     return {k: _decode(v, tensors) for k, v in value.items()}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, flush, fsync, then rename it."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int,
