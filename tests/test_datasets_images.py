@@ -11,6 +11,7 @@ from cnnbook.datasets.images import (
     mnist_style,
     read_image,
     resample_area,
+    to_grey,
     to_model_input,
 )
 
@@ -62,6 +63,38 @@ def test_resample_area_averages_blocks_and_keeps_the_mean():
     odd = resample_area(image[..., 0], 5, 7)  # not a divisor: partial pixels count in part
     assert odd.shape == (5, 7)
     assert odd.mean() == pytest.approx(image[..., 0].mean(), rel=1e-12)
+
+
+def test_to_grey_is_pillows_luma_rounded_half_to_even():
+    rgb = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(rgb).convert("L"), dtype=int)  # fixed-point rounding
+    grey = to_grey(rgb).astype(int)
+    assert np.abs(grey - pillow).max() <= 1 and (grey == pillow).mean() > 0.95
+    assert to_grey(np.full((1, 1, 3), 77, np.uint8))[0, 0] == 77  # grey stays grey
+    with pytest.raises(ValueError, match="expected uint8 RGB"):
+        to_grey(rgb[..., 0])
+
+
+def test_resample_area_sums_in_source_order():
+    """Each output pixel is the sum, in source order, of weight times pixel (what the page's
+    JavaScript computes, so that both agree to the last bit)."""
+    image = np.random.default_rng(1).random((7, 5)) * 255
+    out = resample_area(image, 3, 2)
+    rows = np.zeros((3, 5))
+    scale = 7 / 3
+    for i in range(3):
+        for k in range(7):
+            w = max(min((i + 1) * scale, k + 1) - max(i * scale, k), 0.0) / scale
+            if w:
+                rows[i] += w * image[k]
+    expected = np.zeros((3, 2))
+    scale = 5 / 2
+    for j in range(2):
+        for m in range(5):
+            w = max(min((j + 1) * scale, m + 1) - max(j * scale, m), 0.0) / scale
+            if w:
+                expected[:, j] += w * rows[:, m]
+    assert np.array_equal(out, expected)  # bit for bit
 
 
 def test_read_image_composites_transparency_on_white(tmp_path):

@@ -6,11 +6,13 @@
 
 A model of the book expects what its dataset looks like. MNIST and Fashion-MNIST are light
 strokes on a black background, grey, 28×28, and MNIST digits are fitted into a 20×20 box and
-centred by their centre of mass; :func:`mnist_style` does exactly that to any picture (it is the
-one function a JavaScript port mirrors, step by step). CIFAR-10 images are colour, 32×32: other
-pictures are centre-cropped to the model's aspect ratio and resampled. Resampling everywhere is
-:func:`resample_area` (each output pixel is the mean of the source area it covers), written out
-in NumPy so that it can be mirrored exactly.
+centred by their centre of mass; :func:`mnist_style` does exactly that to any picture. It is
+written so that a JavaScript port can mirror it step by step and bit for bit (every sum in a fixed
+order, rounding half to even): ``book/_static/cnnbook_draw.js`` does, for the page on which a
+reader draws a digit, and a browser test checks that the two agree pixel for pixel. CIFAR-10
+images are colour, 32×32: other pictures are centre-cropped to the model's aspect ratio and
+resampled. Resampling everywhere is :func:`resample_area` (each output pixel is the mean of the
+source area it covers), written out in NumPy so that it can be mirrored exactly.
 
 Reading is defensive: only PNG and JPEG are opened, a picture over ``max_pixels`` pixels (a
 decompression bomb) is refused before it is decoded, and every problem is an
@@ -29,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 __all__ = ["FORMATS", "MAX_PIXELS", "ImageError", "mnist_style", "read_image",
-           "resample_area", "to_model_input"]
+           "resample_area", "to_grey", "to_model_input"]
 
 FORMATS = ("PNG", "JPEG")
 MAX_PIXELS = 89_478_485  # Pillow's own default limit (Image.MAX_IMAGE_PIXELS)
@@ -97,24 +99,46 @@ def _area_weights(size_in: int, size_out: int) -> np.ndarray:
     return np.clip(overlap, 0.0, None) / scale
 
 
+def _resample_rows(src: np.ndarray, size_out: int) -> np.ndarray:
+    """``(H, ...)`` to ``(size_out, ...)``: each output row is the weighted sum of the source rows
+    it covers, added one at a time in source order (a fixed order of float64 operations, without
+    fused multiply-adds, so that a JavaScript port gives the same numbers to the last bit)."""
+    weights = _area_weights(src.shape[0], size_out)  # (size_out, H)
+    out = np.zeros((size_out, *src.shape[1:]))
+    for i in range(size_out):
+        for k in np.flatnonzero(weights[i]):
+            out[i] += weights[i, k] * src[k]
+    return out
+
+
 def resample_area(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Resize ``(H, W)`` or ``(H, W, C)`` to ``(height, width[, C])`` float64 by area averaging.
 
     Each output pixel is the mean of the source rectangle it covers (pixels partly covered count
     in proportion): a box filter when shrinking, blocky when enlarging. Separable: rows, then
-    columns.
+    columns, each sum taken in source order.
     """
     src = np.asarray(image, dtype=np.float64)
-    rows = _area_weights(src.shape[0], height)  # (height, H)
-    cols = _area_weights(src.shape[1], width)  # (width, W)
-    tall = np.tensordot(rows, src, axes=(1, 0))  # (height, W[, C])
-    return np.moveaxis(np.tensordot(cols, tall, axes=(1, 1)), 0, 1)  # (height, width[, C])
+    tall = _resample_rows(src, height)  # (height, W[, C])
+    wide = _resample_rows(np.moveaxis(tall, 1, 0), width)  # (width, height[, C])
+    return np.moveaxis(wide, 0, 1)  # (height, width[, C])
+
+
+def to_grey(image: np.ndarray) -> np.ndarray:
+    """uint8 RGB ``(H, W, 3)`` to uint8 grey ``(H, W)`` by the ``LUMA`` weights, as Pillow's
+    ``convert("L")`` does, rounded half to even (summed red, green, blue, in that order)."""
+    rgb = np.asarray(image)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected uint8 RGB (H, W, 3), got {rgb.dtype} {rgb.shape}")
+    r, g, b = (rgb[:, :, i].astype(np.float64) for i in range(3))
+    luma = r * LUMA[0] + g * LUMA[1] + b * LUMA[2]  # (H, W)
+    return np.clip(np.rint(luma), 0, 255).astype(np.uint8)
 
 
 def mnist_style(grey: np.ndarray, *, box: int = 20, size: int = 28) -> tuple[np.ndarray, bool]:
     """Make a grey picture look like an MNIST digit: ``(uint8 (size, size), inverted)``.
 
-    The steps, in order (a JavaScript port mirrors them one for one):
+    The steps, in order (``book/_static/cnnbook_draw.js`` mirrors them one for one):
 
     1. **Polarity.** The border pixels (first and last rows and columns) are the paper. If their
        median is above 127 the picture is dark ink on light paper, and it is inverted
@@ -162,10 +186,16 @@ def mnist_style(grey: np.ndarray, *, box: int = 20, size: int = 28) -> tuple[np.
     longer = max(h, w)  # 4. fit
     new_h, new_w = (max(1, round(side * box / longer)) for side in (h, w))
     patch = resample_area(crop, new_h, new_w)  # (new_h, new_w)
-    total = patch.sum()  # 5. centre
+    total = mass_y = mass_x = 0.0  # 5. centre: sums in row-major order (mirrorable)
+    for y in range(new_h):
+        for x in range(new_w):
+            value = float(patch[y, x])
+            total += value
+            mass_y += value * y
+            mass_x += value * x
+    mass_y /= total
+    mass_x /= total
     centre = size / 2
-    mass_y = float((patch.sum(axis=1) * np.arange(new_h)).sum() / total)
-    mass_x = float((patch.sum(axis=0) * np.arange(new_w)).sum() / total)
     top = min(max(math.floor(centre - mass_y + 0.5), 0), size - new_h)
     left = min(max(math.floor(centre - mass_x + 0.5), 0), size - new_w)
     canvas = np.zeros((size, size))
@@ -216,7 +246,7 @@ def to_model_input(image: np.ndarray, input_shape: Sequence[int], *, dataset: st
         raise ValueError(f"expected uint8 RGB (H, W, 3), got {pixels.dtype} {pixels.shape}")
     notes: list[str] = []
     if channels == 1:
-        grey = np.clip(np.rint(pixels @ np.asarray(LUMA)), 0, 255).astype(np.uint8)  # (H, W)
+        grey = to_grey(pixels)  # (H, W)
         if dataset in LIGHT_ON_DARK:
             if height != width:
                 raise ValueError(f"{dataset} models take square inputs, not {height}×{width}")

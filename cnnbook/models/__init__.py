@@ -9,6 +9,8 @@ Light modules (NumPy-free arithmetic, no framework):
 - :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
 - :mod:`cnnbook.models.catalogue`: every model of the book, with its one name.
 - :mod:`cnnbook.models.summary`: ``count_params`` and ``layer_table`` for any model.
+- :mod:`cnnbook.models.export`: a trained model as one small file for a web page (NumPy and
+  JSON; ``load_exported`` imports torch when called).
 
 Framework modules (import on first use; a missing framework names the extra to install):
 
