@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from cnnbook.plots import style
-from cnnbook.plots.charts import plot_class_counts
+from cnnbook.plots.charts import plot_bars, plot_class_counts
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +44,33 @@ def test_class_counts_checks_its_input():
     fig = plot_class_counts({"A": ([0], [1], [2])}, split_names=("train", "val", "test"),
                             num_classes=4)
     assert len(fig.axes[0].containers) == 3 and len(fig.axes[0].containers[0]) == 4
+
+
+def test_bars_one_row_per_category_one_bar_per_series():
+    fig = plot_bars({"validation": [0.2, 0.5, np.nan], "test": [0.25, 0.4, 0.6]},
+                    ["first", "second", "third"], xlabel="accuracy", title="Per rung")
+    ax = fig.axes[0]
+    val, test = ax.containers
+    assert [bar.get_width() for bar in val] == [0.2, 0.5, 0.0]
+    assert [bar.get_width() for bar in test] == [0.25, 0.4, 0.6]
+    assert [bar.get_visible() for bar in val] == [True, True, False]  # NaN: not measured
+    assert mcolors.to_hex(val[0].get_facecolor()) == style.BLUE.lower()
+    assert test[0].get_hatch() == "//"
+    assert val[0].get_y() < test[0].get_y()  # within a row, the series in order
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["first", "second", "third"]
+    assert ax.yaxis_inverted()  # the first category at the top
+    assert sorted(t.get_text() for t in ax.texts) == ["20.0%", "25.0%", "40.0%", "50.0%",
+                                                      "60.0%"]
+    assert ax.get_xlim() == pytest.approx((0.0, 0.69))
+    assert ax.get_xlabel() == "accuracy" and ax.get_title() == "Per rung"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["validation", "test"]
+    assert fig.dpi == style.DPI
+
+
+def test_bars_options_and_checks():
+    fig = plot_bars({"s": [3.0, 1.0]}, ["a", "b"], fmt=None, limits=(0, 10))
+    assert not fig.axes[0].texts and fig.axes[0].get_xlim() == (0, 10)
+    with pytest.raises(ValueError, match="no series"):
+        plot_bars({}, ["a"])
+    with pytest.raises(ValueError, match="1 values for 2 categories"):
+        plot_bars({"s": [1.0]}, ["a", "b"])

@@ -209,9 +209,11 @@ def cifar_small(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: in
     (compile with ``from_logits=True``).
 
     Augmentation in Keras is a pair of layers in front of the model, active only in training:
-    ``keras.Sequential([layers.ZeroPadding2D(4), layers.RandomCrop(32, 32),
-    layers.RandomFlip("horizontal"), model])`` (zero padding; :mod:`cnnbook.training.augment`
-    pads by reflection).
+    ``keras.Sequential([layers.RandomTranslation(2 / 32, 2 / 32, fill_mode="reflect",
+    interpolation="nearest"), layers.RandomFlip("horizontal"), model])``: a shift of up to 2
+    pixels with reflected borders, like :func:`cnnbook.training.augment.random_crop` with
+    ``padding=2``. (``layers.RandomCrop`` after ``ZeroPadding2D`` is not the same: in Keras 3.15
+    it draws one crop position for the whole batch, and pads with zeros.)
     """
     return _cifar("cifar_small", input_shape, num_classes, widths, residual=False)
 

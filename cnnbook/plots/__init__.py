@@ -6,7 +6,7 @@
 - :mod:`cnnbook.plots.panels`: ``show_panels`` (rows or grids of maps), ``show_heatmap``.
 - :mod:`cnnbook.plots.diagrams`: ``show_conv_step``, ``show_conv_windows``,
   ``show_receptive_fields``.
-- :mod:`cnnbook.plots.charts`: ``plot_class_counts``.
+- :mod:`cnnbook.plots.charts`: ``plot_class_counts``, ``plot_bars``.
 - :mod:`cnnbook.plots.training`: ``plot_history``, ``plot_confusion_matrix``, ``show_predictions``.
 
 Every function returns the matplotlib ``Figure`` it drew, left open in pyplot (Jupyter shows it
@@ -32,6 +32,7 @@ _WHERE = {
     "show_conv_windows": "diagrams",
     "show_receptive_fields": "diagrams",
     "plot_class_counts": "charts",
+    "plot_bars": "charts",
     "plot_history": "training",
     "plot_confusion_matrix": "training",
     "show_predictions": "training",

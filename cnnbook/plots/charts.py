@@ -1,4 +1,7 @@
-"""Charts about the data: :func:`plot_class_counts`, images per class in each split of each dataset.
+"""Bar charts: images per class, and values side by side (e.g. accuracy per experiment).
+
+- :func:`plot_class_counts`: images per class in each split of each dataset.
+- :func:`plot_bars`: grouped horizontal bars, e.g. validation and test accuracy per experiment.
 
 NumPy and matplotlib only; the figure comes from :mod:`cnnbook.plots.style`.
 """
@@ -13,7 +16,7 @@ from matplotlib.figure import Figure
 
 from cnnbook.plots import style
 
-__all__ = ["plot_class_counts"]
+__all__ = ["plot_bars", "plot_class_counts"]
 
 HATCHES = (None, "//", "..", "xx")  # a second cue besides colour, one per split
 
@@ -59,4 +62,58 @@ def plot_class_counts(
                ncols=len(split_names))
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def plot_bars(
+    values: Mapping[str, Sequence[float]],
+    categories: Sequence[str],
+    *,
+    xlabel: str | None = None,
+    fmt: str | None = "{:.1%}",
+    limits: tuple[float, float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Grouped horizontal bars: one row per category, top to bottom, one bar per series.
+
+    Args:
+        values: ``{series: one value per category}``, e.g. ``{"validation": [...], "test": [...]}``;
+            a NaN draws no bar (a value that was not measured).
+        categories: the row labels, in order (the first at the top); long names read well here.
+        xlabel: the value axis's label.
+        fmt: how the value written at the end of each bar is formatted (``None``: no values).
+        limits: the value axis's range (default: from 0 to a little beyond the largest value).
+    """
+    if not values:
+        raise ValueError("nothing to show: got no series")
+    series = {name: np.asarray(v, dtype=float) for name, v in values.items()}
+    for name, v in series.items():
+        if v.shape != (len(categories),):
+            raise ValueError(f"{name}: got {v.size} values for {len(categories)} categories")
+    rows = np.arange(len(categories))
+    height = 0.8 / len(series)
+    fig, ax = style.subplots(figsize=(6.4, 0.9 + 0.28 * len(categories) * len(series)))
+    for i, (name, v) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * height
+        bars = ax.barh(rows + offset, np.nan_to_num(v), height=height, label=name,
+                       color=style.CYCLE[i % len(style.CYCLE)], hatch=HATCHES[i % len(HATCHES)],
+                       edgecolor="white")
+        for bar, value in zip(bars, v, strict=True):
+            if np.isnan(value):
+                bar.set_visible(False)
+            elif fmt is not None:
+                ax.annotate(fmt.format(value), (value, bar.get_y() + bar.get_height() / 2),
+                            xytext=(3, 0), textcoords="offset points", va="center",
+                            fontsize=8)
+    ax.set_yticks(rows, list(categories))
+    ax.invert_yaxis()  # the first category at the top
+    finite = np.concatenate([v[~np.isnan(v)] for v in series.values()])
+    top = float(finite.max()) if finite.size else 1.0
+    ax.set_xlim(limits if limits is not None else (0.0, 1.15 * top if top > 0 else 1.0))
+    ax.grid(axis="x", alpha=0.3)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(series))
+    if title:
+        ax.set_title(title)
     return fig
