@@ -19,7 +19,13 @@ from cnnbook.models import (
     catalogue,
     count_params,
 )
-from cnnbook.models.layers import BatchNorm2dSpec, GlobalPool2dSpec, ResidualSpec
+from cnnbook.models.layers import (
+    BatchNorm2dSpec,
+    ConvTranspose2dSpec,
+    GlobalPool2dSpec,
+    ResidualSpec,
+    SkipConcatSpec,
+)
 
 ALL = [entry.spec for entry in CATALOGUE.values()]
 IDS = list(CATALOGUE)
@@ -135,12 +141,19 @@ def torch_modules(nn, specs):
             modules.append(nn.Sequential(pool, nn.Flatten()))
         elif isinstance(layer, ResidualSpec):
             modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body))))
+        elif isinstance(layer, ConvTranspose2dSpec):
+            modules.append(nn.ConvTranspose2d(layer.in_channels, layer.out_channels,
+                                              layer.kernel_size, layer.stride, layer.padding,
+                                              bias=layer.bias))
+        elif isinstance(layer, SkipConcatSpec):
+            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body)), concat=True))
     return modules
 
 
-def residual(body):
-    """``x + body(x)`` as a torch module."""
-    nn = pytest.importorskip("torch").nn
+def residual(body, concat=False):
+    """``x + body(x)`` (or ``concat([x, body(x)])`` along the channels) as a torch module."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
 
     class _Residual(nn.Module):
         def __init__(self):
@@ -148,7 +161,7 @@ def residual(body):
             self.body = body
 
         def forward(self, x):
-            return x + self.body(x)
+            return torch.cat([x, self.body(x)], dim=1) if concat else x + self.body(x)
 
     return _Residual()
 
@@ -203,6 +216,12 @@ def keras_outputs(keras, specs, x):
             x = pool()(x)
         elif isinstance(layer, ResidualSpec):
             x = keras.layers.Add()([x, keras_outputs(keras, layer.body, x)[-1]])
+        elif isinstance(layer, ConvTranspose2dSpec):
+            assert layer.padding == 0, "no Keras spelling"
+            x = keras.layers.Conv2DTranspose(layer.out_channels, layer.kernel_size, layer.stride,
+                                             use_bias=layer.bias)(x)
+        elif isinstance(layer, SkipConcatSpec):
+            x = keras.layers.Concatenate()([x, keras_outputs(keras, layer.body, x)[-1]])
         outputs.append(x)
     return outputs
 
@@ -210,7 +229,8 @@ def keras_outputs(keras, specs, x):
 def batch_norm_channels(specs):
     """Channels normalised by all batch-norm specs (nested ones included)."""
     return sum(layer.num_features if isinstance(layer, BatchNorm2dSpec)
-               else batch_norm_channels(layer.body) if isinstance(layer, ResidualSpec) else 0
+               else batch_norm_channels(layer.body)
+               if isinstance(layer, (ResidualSpec, SkipConcatSpec)) else 0
                for layer in specs)
 
 
@@ -247,11 +267,16 @@ def test_specs_agree_with_the_catalogue_torch_builders(entry):
         if isinstance(layer, (Conv2dSpec, DenseSpec)):
             weight = model.get_submodule(path).weight
             if isinstance(layer, Conv2dSpec):
-                assert tuple(weight.shape) == (layer.out_channels, layer.in_channels, 3, 3)
+                k = layer.kernel_size  # an int or a (kh, kw) pair
+                kernel = (k, k) if isinstance(k, int) else tuple(k)
+                assert tuple(weight.shape) == (layer.out_channels, layer.in_channels, *kernel)
             else:
                 assert weight.shape[0] == layer.out_features
         elif isinstance(layer, BatchNorm2dSpec):
             assert model.get_submodule(path).num_features == layer.num_features
+        elif isinstance(layer, ConvTranspose2dSpec):
+            weight = model.get_submodule(path).weight  # torch's layout: (in, out, kh, kw)
+            assert tuple(weight.shape[:2]) == (layer.in_channels, layer.out_channels)
 
 
 def labelled(specs, sep, prefix=""):
@@ -259,7 +284,7 @@ def labelled(specs, sep, prefix=""):
     for layer in specs:
         if layer.label is not None:
             yield prefix + layer.label, layer
-        if isinstance(layer, ResidualSpec):
+        if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
             yield from labelled(layer.body, sep, f"{prefix}{layer.label}{sep}")
 
 

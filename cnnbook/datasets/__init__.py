@@ -12,7 +12,9 @@ Modules: :mod:`~cnnbook.datasets.spec` (the ``Dataset`` / ``RemoteFile`` / ``For
 (IDX and CIFAR layouts), :mod:`~cnnbook.datasets.idx` and :mod:`~cnnbook.datasets.cifar` (file
 readers), :mod:`~cnnbook.datasets.download` (pooch, mirrors), :mod:`~cnnbook.datasets.fetch`
 (offline folder, cache, download), :mod:`~cnnbook.datasets.loaders` and
-:mod:`~cnnbook.datasets.subsets` / :mod:`~cnnbook.datasets.splits`. This package imports NumPy
+:mod:`~cnnbook.datasets.subsets` / :mod:`~cnnbook.datasets.splits`, and
+:mod:`~cnnbook.datasets.scenes` (scenes composed from real MNIST digits, with class masks and
+boxes, for segmentation and detection). This package imports NumPy
 only: the torch and TensorFlow adapters live in :mod:`cnnbook.datasets.torch_data` and
 :mod:`cnnbook.datasets.tf_data`.
 """
@@ -33,6 +35,7 @@ from cnnbook.datasets.loaders import (
     load_mnist,
 )
 from cnnbook.datasets.registry import REGISTRY
+from cnnbook.datasets.scenes import NUM_SEGMENT_CLASSES, Scenes, make_scenes
 from cnnbook.datasets.spec import Dataset, Format, RemoteFile
 from cnnbook.datasets.splits import train_val_split
 from cnnbook.datasets.subsets import balanced_indices, channel_stats
@@ -40,7 +43,7 @@ from cnnbook.datasets.subsets import balanced_indices, channel_stats
 DATASETS: tuple[str, ...] = tuple(REGISTRY)
 
 __all__ = [
-    "train_val_split",
+    "train_val_split", "NUM_SEGMENT_CLASSES", "Scenes", "make_scenes",
     "CIFAR10_CLASSES", "DATASETS", "FASHION_MNIST_CLASSES", "MNIST_CLASSES", "REGISTRY",
     "DataFormatError", "Dataset", "DatasetNotFoundError", "DownloadError", "Format", "Location",
     "RemoteFile", "balanced_indices", "channel_stats", "class_names", "describe_data",

@@ -4,7 +4,7 @@ Light modules (NumPy-free arithmetic, no framework):
 
 - :mod:`cnnbook.models.layers`: layer specs (``Conv2dSpec``, ``Pool2dSpec``, ``FlattenSpec``,
   ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``, ``BatchNorm2dSpec``, ``GlobalPool2dSpec``,
-  ``ResidualSpec``).
+  ``ResidualSpec``, ``ConvTranspose2dSpec``, ``SkipConcatSpec``).
 - :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``.
 - :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
 - :mod:`cnnbook.models.catalogue`: every model of the book, with its one name.
@@ -29,6 +29,7 @@ from cnnbook.models.layers import (
     ActivationSpec,
     BatchNorm2dSpec,
     Conv2dSpec,
+    ConvTranspose2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
@@ -36,6 +37,7 @@ from cnnbook.models.layers import (
     LayerSpec,
     Pool2dSpec,
     ResidualSpec,
+    SkipConcatSpec,
     layer_names,
 )
 from cnnbook.models.shapes import (
@@ -54,6 +56,7 @@ __all__ = [
     "Architecture",
     "BatchNorm2dSpec",
     "Conv2dSpec",
+    "ConvTranspose2dSpec",
     "DenseSpec",
     "DropoutSpec",
     "FlattenSpec",
@@ -63,6 +66,7 @@ __all__ = [
     "Pool2dSpec",
     "ReceptiveField",
     "ResidualSpec",
+    "SkipConcatSpec",
     "count_params",
     "entries",
     "format_param_table",

@@ -29,6 +29,7 @@ from cnnbook.models.layers import (
     ActivationSpec,
     BatchNorm2dSpec,
     Conv2dSpec,
+    ConvTranspose2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
@@ -36,6 +37,7 @@ from cnnbook.models.layers import (
     LayerSpec,
     Pool2dSpec,
     ResidualSpec,
+    SkipConcatSpec,
 )
 from cnnbook.models.specs import Architecture, conv_block
 
@@ -121,6 +123,31 @@ def _bn_group(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpe
     )
 
 
+_SCENES = (1, 64, 64)  # the detection and segmentation scenes (cnnbook.datasets.scenes)
+_CENTERNET_WIDTHS = (16, 32, 64)
+_CENTERNET_OUTPUTS = 10 + 4  # per cell: 10 class heatmaps, box size (w, h), offset (dx, dy)
+
+
+def _conv_bn_relu(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
+    """3x3 "same" conv without bias, batch norm, ReLU: ``(C_in, H, W) -> (C_out, H, W)``."""
+    return (Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
+            BatchNorm2dSpec(out_channels, label=f"bn{index}"),
+            ActivationSpec("relu", label=f"relu{index}"))
+
+
+def _centernet() -> tuple[LayerSpec, ...]:
+    """A small fully convolutional CenterNet: stride 4, receptive field 46 pixels (a 64x64
+    scene's largest digit is about 33 pixels), a 3x3 head and a 1x1 conv to the 14 maps."""
+    a, b, c = _CENTERNET_WIDTHS
+    return (
+        *_conv_bn_relu(1, 1, a), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
+        *_conv_bn_relu(2, a, b), *_conv_bn_relu(3, b, b), Pool2dSpec(2, label="pool2"),
+        *_conv_bn_relu(4, b, c), *_conv_bn_relu(5, c, c), *_conv_bn_relu(6, c, c),  # (64, 16, 16)
+        Conv2dSpec(c, c, 3, padding=1, label="head"), ActivationSpec("relu", label="head_relu"),
+        Conv2dSpec(c, _CENTERNET_OUTPUTS, 1, label="maps"),  # (14, 16, 16): logits, w, h, dx, dy
+    )
+
+
 def _residual(label: str, channels: int) -> ResidualSpec:
     """``x + body(x)`` with body = two (3x3 "same" conv, batch norm, GELU) at ``channels``."""
     body: list[LayerSpec] = []
@@ -129,6 +156,35 @@ def _residual(label: str, channels: int) -> ResidualSpec:
                  BatchNorm2dSpec(channels, label=f"bn{i}"),
                  ActivationSpec("gelu", label=f"gelu{i}")]
     return ResidualSpec(tuple(body), label=label)
+
+
+_SCENES = (1, 64, 64)  # cnnbook.datasets.scenes: 64x64 grey scenes of real MNIST digits
+_SEGMENT_CLASSES = 11  # background and the ten digits
+_UNET_WIDTHS = (8, 16, 32, 64)  # unet_small: channels at 64, 32, 16 and 8 pixels
+
+
+def _double_conv(first: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
+    """Two (3x3 "same" conv without bias, batch norm, ReLU), labelled ``conv{first}``,
+    ``bn{first}``, ``relu{first}``, then ``first + 1``: ``(C_in, H, W) -> (C_out, H, W)``."""
+    layers: list[LayerSpec] = []
+    for i, c_in in ((first, in_channels), (first + 1, out_channels)):
+        layers += [Conv2dSpec(c_in, out_channels, 3, padding=1, bias=False, label=f"conv{i}"),
+                   BatchNorm2dSpec(out_channels, label=f"bn{i}"),
+                   ActivationSpec("relu", label=f"relu{i}")]
+    return tuple(layers)
+
+
+def _unet_level(index: int, in_channels: int, widths: tuple[int, ...]) -> SkipConcatSpec:
+    """One U-Net level below the top, as ``concat([x, body(x)])``: body = pool, two convs, the
+    next level (if any) and two convs after it, then a 2x2 transposed conv back to ``x``'s size
+    and ``in_channels``. ``(C, H, W) -> (2C, H, W)``."""
+    width = widths[0]
+    body: list[LayerSpec] = [Pool2dSpec(2, label="pool"), *_double_conv(1, in_channels, width)]
+    if len(widths) > 1:
+        body += [_unet_level(index + 1, width, widths[1:]), *_double_conv(3, 2 * width, width)]
+    body.append(ConvTranspose2dSpec(width, in_channels, 2, 2, label="up"))
+    return SkipConcatSpec(tuple(body), label=f"down{index}")
+
 
 _ENTRIES = (
     ModelEntry(
@@ -251,6 +307,46 @@ _ENTRIES = (
         torch="cnnbook.models.torch_nets:CifarResnetSmall",
         keras="cnnbook.models.keras_nets:cifar_resnet_small",
         description="cifar_small with a residual block (two conv-BN-GELU) after its first group",
+    ),
+    ModelEntry(
+        name="scene_centernet",
+        task="detection",
+        dataset="mnist_scenes",
+        spec=Architecture(_SCENES, _centernet()),
+        torch="cnnbook.models.torch_nets:SceneCenternet",
+        keras=None,
+        description="a one-stage anchor-free detector (CenterNet-style: centre heatmap per "
+                    "class, box size, offset)",
+    ),
+    ModelEntry(
+        name="post_keras_fcn",
+        task="segmentation",
+        dataset="mnist-scenes",
+        spec=Architecture(_SCENES, (
+            *conv_block(1, 1, 32),  # (32, 31, 31)
+            *conv_block(2, 32, 64),  # (64, 14, 14)
+            # fc1 of post_keras as what it is on a 5x5x64 map: a 5x5 convolution (same weights)
+            Conv2dSpec(64, 128, 5, label="fc1"),  # (128, 10, 10)
+            ActivationSpec("relu", label="relu3"),
+            Conv2dSpec(128, _SEGMENT_CLASSES, 1, label="fc2"),  # (11, 10, 10): a 1x1 convolution
+        )),
+        torch="cnnbook.models.torch_nets:PostKerasFcn",
+        keras=None,
+        description="post_keras fully convolutional: dense layers as 5x5 and 1x1 convolutions",
+    ),
+    ModelEntry(
+        name="unet_small",
+        task="segmentation",
+        dataset="mnist-scenes",
+        spec=Architecture(_SCENES, (
+            *_double_conv(1, 1, _UNET_WIDTHS[0]),  # (8, 64, 64)
+            _unet_level(1, _UNET_WIDTHS[0], _UNET_WIDTHS[1:]),  # (16, 64, 64): skip + up path
+            *_double_conv(3, 2 * _UNET_WIDTHS[0], _UNET_WIDTHS[0]),  # (8, 64, 64)
+            Conv2dSpec(_UNET_WIDTHS[0], _SEGMENT_CLASSES, 1, label="head"),  # (11, 64, 64)
+        )),
+        torch="cnnbook.models.torch_nets:UnetSmall",
+        keras=None,
+        description="a small U-Net: three poolings, transposed convs up, skips by concatenation",
     ),
 )
 

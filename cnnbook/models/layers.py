@@ -22,6 +22,8 @@ __all__ = [
     "BatchNorm2dSpec",
     "GlobalPool2dSpec",
     "ResidualSpec",
+    "ConvTranspose2dSpec",
+    "SkipConcatSpec",
     "LayerSpec",
     "layer_names",
 ]
@@ -130,8 +132,35 @@ class ResidualSpec:
     label: str | None = field(default=None, kw_only=True)
 
 
+@dataclass(frozen=True)
+class ConvTranspose2dSpec:
+    """A transposed ("up") convolution: ``(C_in, H, W) -> (C_out, (H - 1) * s - 2p + k, ...)``;
+    with ``kernel_size == stride == 2`` it doubles the height and width. Weights ``(C_in, C_out,
+    k, k)`` (torch's layout) plus a bias."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: IntPair
+    stride: IntPair = 1
+    padding: IntPair = 0
+    bias: bool = field(default=True, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class SkipConcatSpec:
+    """A skip connection that concatenates: ``concat([x, body(x)])`` along the channels, where
+    ``body`` keeps the height and width (it may go down and back up: a U-Net level).
+    ``(C, H, W) -> (C + C_body, H, W)``; its parameters are those of ``body``, whose labels name
+    its layers inside the block (``down1.conv1``)."""
+
+    body: tuple[LayerSpec, ...]
+    label: str | None = field(default=None, kw_only=True)
+
+
 LayerSpec = (Conv2dSpec | Pool2dSpec | FlattenSpec | DenseSpec | DropoutSpec | ActivationSpec
-             | BatchNorm2dSpec | GlobalPool2dSpec | ResidualSpec)
+             | BatchNorm2dSpec | GlobalPool2dSpec | ResidualSpec | ConvTranspose2dSpec
+             | SkipConcatSpec)
 
 
 def layer_names(layers: list[LayerSpec]) -> list[str]:
@@ -157,4 +186,6 @@ _KINDS = {
     ActivationSpec: "activation",
     BatchNorm2dSpec: "batch_norm2d",
     ResidualSpec: "residual",
+    ConvTranspose2dSpec: "conv_transpose2d",
+    SkipConcatSpec: "skip_concat",
 }

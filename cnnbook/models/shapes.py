@@ -25,6 +25,7 @@ from cnnbook.models.layers import (
     ActivationSpec,
     BatchNorm2dSpec,
     Conv2dSpec,
+    ConvTranspose2dSpec,
     DenseSpec,
     DropoutSpec,
     FlattenSpec,
@@ -32,6 +33,7 @@ from cnnbook.models.layers import (
     LayerSpec,
     Pool2dSpec,
     ResidualSpec,
+    SkipConcatSpec,
     layer_names,
 )
 from cnnbook.ops._args import pair, positive_pair
@@ -126,6 +128,32 @@ def _layer_output(layer: LayerSpec, shape: Shape, index: int) -> tuple[Shape, in
                 "x + body(x) needs the same shape"
             )
         return shape, params
+    if isinstance(layer, ConvTranspose2dSpec):
+        c, h, w = _spatial(shape, layer, index)
+        if c != layer.in_channels:
+            raise ValueError(
+                f"layer {index} (ConvTranspose2dSpec) expects {layer.in_channels} channels, "
+                f"got {c}"
+            )
+        k = positive_pair(layer.kernel_size, "kernel_size")
+        st = positive_pair(layer.stride, "stride")
+        p = pair(layer.padding, "padding")
+        out = (layer.out_channels, (h - 1) * st[0] - 2 * p[0] + k[0],
+               (w - 1) * st[1] - 2 * p[1] + k[1])
+        params = c * layer.out_channels * k[0] * k[1] + (layer.out_channels if layer.bias else 0)
+        return out, params
+    if isinstance(layer, SkipConcatSpec):
+        c, h, w = _spatial(shape, layer, index)
+        body_shape, params = shape, 0
+        for inner in layer.body:
+            body_shape, inner_params = _layer_output(inner, body_shape, index)
+            params += inner_params
+        if len(body_shape) != 3 or body_shape[1:] != (h, w):
+            raise ValueError(
+                f"layer {index} (SkipConcatSpec) body maps {shape} to {body_shape}: "
+                "concat([x, body(x)]) needs the same height and width"
+            )
+        return (c + body_shape[0], h, w), params
     raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
 
 
@@ -173,8 +201,12 @@ def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[Receptive
 
     Layers are read until the first :class:`FlattenSpec`, :class:`DenseSpec` or
     :class:`GlobalPool2dSpec` (after which every unit sees the whole input). Dropout, batch norm
-    and activations keep the field unchanged; a :class:`ResidualSpec` has its body's field (the
-    identity path sees less). ``"same"`` padding is not allowed here because its amount depends
+    and activations keep the field unchanged; a :class:`ResidualSpec` or a
+    :class:`SkipConcatSpec` has its body's field (the identity path sees less). A
+    :class:`ConvTranspose2dSpec` divides the jump by its stride; the outputs that share an input
+    cell are all centred on that cell, so after upsampling the field of one output pixel can be
+    off the recurrence by up to a quarter of the coarse jump on each side. ``"same"`` padding is
+    not allowed here because its amount depends
     on the input size.
     """
     if axis not in (0, 1):
@@ -193,7 +225,18 @@ def _grow_field(layer: LayerSpec, rf: tuple[int, int, float], index: int,
                 axis: int) -> tuple[int, int, float]:
     """``(size, jump, start)`` after ``layer``, by the recurrence of the module docstring."""
     size, jump, start = rf
-    if isinstance(layer, ResidualSpec):
+    if isinstance(layer, ConvTranspose2dSpec):
+        # Output o depends on the inputs i with o = i * s - p + t, 0 <= t < k: at most
+        # ceil(k / s) neighbouring inputs, centred on input (o + p - (k - 1) / 2) / s.
+        k = positive_pair(layer.kernel_size, "kernel_size")[axis]
+        s = positive_pair(layer.stride, "stride")[axis]
+        p = pair(layer.padding, "padding")[axis]
+        if jump % s:
+            raise ValueError(f"layer {index}: upsampling by {s} goes finer than the input grid "
+                             f"(jump {jump})")
+        return (size + (math.ceil(k / s) - 1) * jump, jump // s,
+                start + (p - (k - 1) / 2) / s * jump)
+    if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
         for inner in layer.body:
             rf = _grow_field(inner, rf, index, axis)
         return rf

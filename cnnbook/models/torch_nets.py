@@ -269,3 +269,185 @@ class CifarResnetSmall(CifarSmall):
         x = self.res1(x)  # (N, 40, 16, 16)
         x = self.group(x, self.conv2, self.bn2)  # (N, 80, 8, 8)
         return self.group(x, self.conv3, self.bn3)  # (N, 160, 4, 4)
+
+
+class PostKerasFcn(nn.Module):
+    """:class:`PostKeras` made fully convolutional: a class score for every place of the input.
+
+    The dense layers become what they already were on the 5x5x64 feature map: ``fc1`` a 5x5
+    convolution (the same 204,928 weights) and ``fc2`` a 1x1 convolution. With no flatten left,
+    the network takes any input of at least 28x28: ``(N, in_channels, H, W)`` gives coarse
+    logits ``(N, num_classes, ((H - 2) // 2 - 2) // 2 - 4, ...)`` (:meth:`coarse`; 1x1 at 28x28,
+    where they equal the classifier's logits with the same weights, see
+    :meth:`from_classifier`).
+    :meth:`forward` samples the coarse map bilinearly at every input pixel, placing each coarse
+    output at the centre of its receptive field (start 12.5 px, jump 4 px, from the spec's
+    receptive-field arithmetic), so it returns ``(N, num_classes, H, W)`` logits.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 11) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.fc1 = nn.Conv2d(64, 128, 5)
+        self.fc2 = nn.Conv2d(128, num_classes, 1)
+        from cnnbook.models.catalogue import get
+
+        field = get("post_keras_fcn").spec.receptive_field()[-1]
+        self.field_start, self.field_jump = field.start, field.jump
+
+    @classmethod
+    def from_classifier(cls, classifier: PostKeras) -> PostKerasFcn:
+        """A :class:`PostKerasFcn` with ``classifier``'s weights (the dense weights reshaped to
+        convolution kernels); its number of classes is the classifier's."""
+        fcn = cls(classifier.conv1.in_channels, classifier.fc2.out_features)
+        with torch.no_grad():
+            for name in ("conv1", "conv2", "fc1", "fc2"):
+                target, source = getattr(fcn, name), getattr(classifier, name)
+                if source.weight.numel() != target.weight.numel():
+                    raise ValueError(f"{name}: the classifier's input size is not 28x28")
+                target.weight.copy_(source.weight.reshape(target.weight.shape))
+                target.bias.copy_(source.bias)
+        return fcn
+
+    def coarse(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C, H, W) -> (N, num_classes, H', W')`` logits, one per 4-pixel step."""
+        if min(x.shape[-2:]) < 28:
+            raise ValueError(f"PostKerasFcn needs inputs of at least 28x28, not "
+                             f"{tuple(x.shape[-2:])}")
+        x = self.pool(F.relu(self.conv1(x)))  # (N, 32, (H - 2) // 2, ...)
+        x = self.pool(F.relu(self.conv2(x)))  # (N, 64, ((H - 2) // 2 - 2) // 2, ...)
+        x = F.relu(self.fc1(x))  # (N, 128, H', W')
+        return self.fc2(x)  # (N, num_classes, H', W')
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        coarse = self.coarse(x)  # (N, K, H', W')
+        grids = []
+        for size, cells in zip(x.shape[-2:], coarse.shape[-2:], strict=True):
+            # input pixel p lies at (p - start) / jump on the coarse grid; -1..1 spans its cells
+            where = (torch.arange(size, device=x.device, dtype=coarse.dtype)
+                     - self.field_start) / self.field_jump
+            grids.append(2 * where / max(cells - 1, 1) - 1)
+        gy, gx = torch.meshgrid(grids[0], grids[1], indexing="ij")
+        grid = torch.stack([gx, gy], dim=-1).expand(x.shape[0], -1, -1, -1)  # (N, H, W, 2)
+        return F.grid_sample(coarse, grid, mode="bilinear", padding_mode="border",
+                             align_corners=True)  # (N, K, H, W)
+
+
+class UnetLevel(nn.Module):
+    """One level of :class:`UnetSmall` below the top: ``concat([x, body(x)])``.
+
+    ``body`` = 2x2 max pool, two (3x3 conv, batch norm, ReLU) to ``widths[0]`` channels, the
+    next level (``down{index + 1}``) and two more conv-BN-ReLU when ``widths`` has more, then a
+    2x2 stride-2 transposed convolution (``up``) back to the input's size and channels.
+    ``(N, C, H, W) -> (N, 2C, H, W)``.
+    """
+
+    def __init__(self, index: int, in_channels: int, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        width = widths[0]
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv1 = nn.Conv2d(in_channels, width, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.inner: UnetLevel | None = None
+        if len(widths) > 1:
+            self.inner = UnetLevel(index + 1, width, widths[1:])
+            self.add_module(f"down{index + 1}", self.inner)
+            self.conv3 = nn.Conv2d(2 * width, width, 3, padding=1, bias=False)
+            self.bn3 = nn.BatchNorm2d(width)
+            self.conv4 = nn.Conv2d(width, width, 3, padding=1, bias=False)
+            self.bn4 = nn.BatchNorm2d(width)
+        self.up = nn.ConvTranspose2d(width, in_channels, 2, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pool(x)  # (N, C, H / 2, W / 2)
+        y = F.relu(self.bn1(self.conv1(y)))
+        y = F.relu(self.bn2(self.conv2(y)))  # (N, width, H / 2, W / 2)
+        if self.inner is not None:
+            y = self.inner(y)  # (N, 2 width, H / 2, W / 2)
+            y = F.relu(self.bn3(self.conv3(y)))
+            y = F.relu(self.bn4(self.conv4(y)))  # (N, width, H / 2, W / 2)
+        return torch.cat([x, self.up(y)], dim=1)  # (N, 2C, H, W)
+
+
+class UnetSmall(nn.Module):
+    """A small U-Net: an encoder-decoder whose skip connections concatenate.
+
+    Input ``(N, in_channels, H, W)`` with ``H`` and ``W`` multiples of ``2 ** (len(widths) - 1)``
+    (8 by default), output logits ``(N, num_classes, H, W)``: a class score for every pixel. The
+    top level works at full size with ``widths[0]`` channels; each level below halves the size
+    (max pool), and a transposed convolution brings it back, concatenated with what the level
+    above saw (the skip), so fine detail and wide context meet before the 1x1 ``head``.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 11,
+                 widths: tuple[int, ...] = (8, 16, 32, 64)) -> None:
+        super().__init__()
+        if len(widths) < 2:
+            raise ValueError(f"a U-Net needs at least two widths, not {widths}")
+        w = widths[0]
+        self.multiple = 2 ** (len(widths) - 1)
+        self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        self.conv2 = nn.Conv2d(w, w, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(w)
+        self.down1 = UnetLevel(1, w, widths[1:])
+        self.conv3 = nn.Conv2d(2 * w, w, 3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(w)
+        self.conv4 = nn.Conv2d(w, w, 3, padding=1, bias=False)
+        self.bn4 = nn.BatchNorm2d(w)
+        self.head = nn.Conv2d(w, num_classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-2] % self.multiple or x.shape[-1] % self.multiple:
+            raise ValueError(f"UnetSmall needs a height and width that are multiples of "
+                             f"{self.multiple}, not {tuple(x.shape[-2:])}")
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))  # (N, w, H, W)
+        x = self.down1(x)  # (N, 2w, H, W)
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = F.relu(self.bn4(self.conv4(x)))  # (N, w, H, W)
+        return self.head(x)  # (N, num_classes, H, W) logits
+
+
+class SceneCenternet(nn.Module):
+    """``scene_centernet``: a small CenterNet-style detector, fully convolutional, stride 4.
+
+    ``(N, 1, H, W) -> (N, num_classes + 4, H / 4, W / 4)``: per cell of the coarse grid, one
+    heatmap **logit** per class (where object centres are), then the box size ``(w, h)`` and the
+    sub-cell offset ``(dx, dy)`` of the object centred there, in grid cells (the layout of
+    :class:`cnnbook.detection.targets.TargetLayout`). Four 3x3 conv-BN-ReLU layers after two
+    2x2 poolings give a receptive field of 46 pixels, larger than the biggest digit of a scene.
+    The heatmap bias starts at ``-log((1 - 0.1) / 0.1)``, a prior of 0.1 per cell, as in
+    CenterNet, so that the focal loss does not start on a flood of false centres.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10,
+                 widths: tuple[int, int, int] = (16, 32, 64)) -> None:
+        super().__init__()
+        a, b, c = widths
+        self.num_classes = num_classes
+        chans = [(in_channels, a), (a, b), (b, b), (b, c), (c, c), (c, c)]
+        for i, (cin, cout) in enumerate(chans, start=1):
+            setattr(self, f"conv{i}", nn.Conv2d(cin, cout, 3, padding=1, bias=False))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(cout))
+        self.head = nn.Conv2d(c, c, 3, padding=1)
+        self.maps = nn.Conv2d(c, num_classes + 4, 1)
+        bias = self.maps.bias
+        assert bias is not None
+        nn.init.constant_(bias[:num_classes], -2.19)  # sigmoid(-2.19) = 0.1
+
+    def _block(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-2] % 4 or x.shape[-1] % 4:
+            raise ValueError(f"SceneCenternet needs a height and width that are multiples of 4, "
+                             f"not {tuple(x.shape[-2:])}")
+        x = F.max_pool2d(self._block(1, x), 2)  # (N, 16, H/2, W/2)
+        x = F.max_pool2d(self._block(3, self._block(2, x)), 2)  # (N, 32, H/4, W/4)
+        x = self._block(6, self._block(5, self._block(4, x)))  # (N, 64, H/4, W/4)
+        return self.maps(F.relu(self.head(x)))  # (N, num_classes + 4, H/4, W/4)

@@ -51,7 +51,9 @@ class TensorBatches:
     Args:
         x: ``(N, C, H, W)`` floats (tensor or array); moved to ``device`` once.
         y: ``(N,)`` class ids (kept as int64), or ``(N, K)`` one-hot or soft labels (kept as
-            float32; ``nn.CrossEntropyLoss`` accepts class probabilities as targets).
+            float32; ``nn.CrossEntropyLoss`` accepts class probabilities as targets), or dense
+            targets: integer class ids per pixel ``(N, H, W)`` (kept as int64) or float maps
+            such as a detector's ``(N, C, H, W)`` (kept as float32).
         batch_size: images per (global) batch; the last batch may be smaller.
         shuffle: draw a new order each time the object is iterated (each epoch).
         seed: seeds the order; two objects with the same seed give the same batches.
@@ -95,9 +97,14 @@ class TensorBatches:
             self.y = self.y.long()  # (N,) class ids
         elif self.y.ndim == 2:
             self.y = self.y.float()  # (N, K) one-hot or class probabilities
+        elif self.y.ndim == 3 and not self.y.is_floating_point():
+            self.y = self.y.long()  # (N, H, W) class ids per pixel
+        elif self.y.ndim == 4 and self.y.is_floating_point():
+            self.y = self.y.float()  # (N, C, H, W) float target maps (a detector's)
         else:
-            raise ValueError(f"y must be class ids (N,) or one-hot labels (N, K), "
-                             f"got shape {tuple(self.y.shape)}")
+            raise ValueError(f"y must be class ids (N,) or one-hot labels (N, K), or dense "
+                             f"targets: integer class ids (N, H, W) or float maps "
+                             f"(N, C, H, W); got {self.y.dtype} {tuple(self.y.shape)}")
         if channels_last and self.x.ndim == 4:
             self.x = self.x.contiguous(memory_format=torch.channels_last)  # (N, C, H, W) NHWC bytes
         self.batch_size = batch_size

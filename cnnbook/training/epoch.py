@@ -64,7 +64,9 @@ def run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: to
 
     Returns:
         ``{"loss": mean loss, "accuracy": fraction correct}`` over the samples seen (over every
-        process's samples with ``all_reduce``, which all processes must then call), plus
+        process's samples with ``all_reduce``, which all processes must then call; per pixel
+        for ``(B, H, W)`` class ids; no ``"accuracy"`` for dense float targets such as a
+        detector's maps, which have no class to compare), plus
         ``"compile_s"``, the synced wall time of the steps that compiled, with
         ``compiled_shapes``.
     """
@@ -94,19 +96,24 @@ def run_epoch(model: nn.Module, batches: Iterable, loss_fn: Callable, device: to
             logs["compile_s"] = logs.get("compile_s", 0.0) + time.perf_counter() - start
         # Keep per-step work to one extra kernel (argmax); compare and count once per epoch.
         losses.append(loss.detach())
-        predictions.append(logits.detach().argmax(1))  # (B,)
-        targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # (B,): one-hot -> class ids
+        if not (yb.ndim == 4 and yb.is_floating_point()):  # float maps: no accuracy
+            predictions.append(logits.detach().argmax(1))  # (B,) or (B, H, W)
+            targets.append(yb.argmax(1) if yb.ndim == 2 else yb)  # one-hot -> class ids
         sizes.append(len(yb))
     if not sizes:
         raise ValueError("no batches: the data is empty")
     weights = torch.tensor(sizes, device=device, dtype=torch.float32)
     total_loss = (torch.stack(losses).float() * weights).sum()  # mean loss x batch size
-    total_correct = (torch.cat(predictions) == torch.cat(targets)).sum().float()
-    totals = torch.stack([total_loss, total_correct, weights.sum()])  # (3,)
+    parts = [total_loss, weights.sum()]
+    if predictions:  # correct predictions (pixels for per-pixel ids) and how many were made
+        hits = torch.cat(predictions) == torch.cat(targets)
+        parts += [hits.sum().float(), torch.tensor(float(hits.numel()), device=device)]
+    totals = torch.stack(parts)  # (2,) or (4,)
     if all_reduce:
         all_reduce_sum(totals)  # the sums over every process's samples
-    loss_sum, correct, seen = totals.tolist()  # the one read-back of the epoch
-    return {"loss": loss_sum / seen, "accuracy": correct / seen, **logs}
+    sums = totals.tolist()  # the one read-back of the epoch
+    accuracy = {"accuracy": sums[2] / sums[3]} if predictions else {}
+    return {"loss": sums[0] / sums[1], **accuracy, **logs}
 
 
 def run_evaluation(model: nn.Module, batches: Iterable, loss_fn: Callable, device: torch.device,

@@ -121,7 +121,10 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         optimizer: built on ``model.parameters()``; default ``torch.optim.Adam`` with lr 1e-3,
             the optimizer Keras' ``"adam"`` gives.
         loss: a callable ``loss(logits, y)``; default ``nn.CrossEntropyLoss()`` (class ids or
-            class probabilities; ``label_smoothing=`` is one of its arguments).
+            class probabilities; ``label_smoothing=`` is one of its arguments). Dense
+            predictors pass their own: per-pixel class ids ``y`` ``(N, H, W)`` work with the
+            default (``accuracy`` is then per pixel); float target maps ``(N, C, H, W)`` with,
+            e.g., :class:`cnnbook.detection.loss.CenterNetLoss` (no ``accuracy`` is logged).
         validation_data: evaluated after each epoch (same forms as ``train``).
         validation_split: hold out the **last** fraction of an ``(x, y)`` ``train`` tuple,
             before shuffling, as validation data (Keras' semantics); not with ``validation_data``
