@@ -123,3 +123,35 @@ def test_errors_are_one_line(tiny):
         with pytest.raises(ValueError, match=message) as err:
             explain.top_patches(images, maps, **args)
         assert "\n" not in str(err.value)
+
+
+def test_orientation_coherence_against_scikit_image_structure_tensor():
+    """The summed structure tensor equals scikit-image's (Sobel, ``mode="nearest"``, no smoothing:
+    ``sigma=0.1`` truncates to a one-pixel Gaussian)."""
+    feature = pytest.importorskip("skimage.feature")
+    rng = np.random.default_rng(4)
+    patches = [rng.random((8, 8)), rng.random((3, 3)), rng.random((5, 6))]
+    ours = explain.orientation_coherence(patches)
+    for value, patch in zip(ours, patches, strict=True):
+        j_rr, j_rc, j_cc = (a.sum() for a in feature.structure_tensor(
+            patch, sigma=0.1, mode="nearest", order="rc"))
+        l1, l2 = np.linalg.eigvalsh(np.array([[j_rr, j_rc], [j_rc, j_cc]]))[::-1]
+        assert value == pytest.approx((l1 - l2) / (l1 + l2), rel=1e-10)
+
+
+def test_orientation_coherence_of_edges_crossings_and_flat_patches():
+    edge = np.zeros((8, 8))
+    edge[:, 4:] = 1.0  # one vertical edge
+    diagonal = np.tril(np.ones((8, 8)))  # one diagonal edge
+    cross = np.zeros((9, 9))
+    cross[4, :] = cross[:, 4] = 1.0  # two strokes at right angles, equal energy
+    values = explain.orientation_coherence([edge, diagonal, cross, np.ones((4, 4))])
+    assert values[0] == pytest.approx(1.0) and values[1] > 0.9
+    assert values[2] == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(values[3])
+    colour = np.stack([edge, edge, edge])  # (3, h, w) NCHW; NHWC gives the same
+    both = [explain.orientation_coherence([colour])[0],
+            explain.orientation_coherence([colour.transpose(1, 2, 0)], layout="NHWC")[0]]
+    assert both == pytest.approx([1.0, 1.0])
+    with pytest.raises(ValueError, match=r"a patch must be"):
+        explain.orientation_coherence([np.zeros(4)])

@@ -5,13 +5,16 @@ Light modules (NumPy and the receptive-field arithmetic of :mod:`cnnbook.models`
 
 - :mod:`~cnnbook.explain.patches`: ``top_patches``, ``top_activations``, ``layer_field``,
   ``field_box``, ``TopPatches``: the dataset crops that excite a channel most, cut to its
-  receptive field.
+  receptive field; ``orientation_coherence``: how much of a patch's edge energy runs along one
+  orientation.
 - :mod:`~cnnbook.explain.perturbation`: ``occlusion`` (captum's definition) for any
   ``forward(batch) -> scores``.
 - :mod:`~cnnbook.explain.maps`: ``resize`` (bilinear, half-pixel), ``normalize``,
   ``smooth_grad``.
 - :mod:`~cnnbook.explain.sanity`: ``rank_correlation`` (Spearman), ``deletion_test``,
   ``top_mask``, ``random_mask``, ``ink_mass``, ``dilate``.
+- :mod:`~cnnbook.explain.features`: ``pca`` (NumPy SVD), ``class_separation``: the feature-space
+  view.
 
 Torch modules (NCHW; each imports torch):
 
@@ -23,6 +26,8 @@ Torch modules (NCHW; each imports torch):
 
 Keras 3 module (NHWC; TensorFlow or torch backend): :mod:`~cnnbook.explain.keras_explain`:
 ``keras_activations``, ``keras_saliency``, ``keras_grad_cam``, ``keras_predictor``.
+:mod:`~cnnbook.explain.backends` (torch): ``keras_grad_cams`` runs the Keras Grad-CAM of a torch
+model's weights on each Keras backend, one worker process each; ``available_backends``.
 
 Every function returns float32 NumPy arrays. ``import cnnbook.explain`` imports no framework: the
 names above load their module on first use, and only that module's framework.
@@ -37,6 +42,7 @@ _WHERE = {
     "TopPatches": "patches",
     "field_box": "patches",
     "layer_field": "patches",
+    "orientation_coherence": "patches",
     "top_activations": "patches",
     "top_patches": "patches",
     "occlusion": "perturbation",
@@ -51,6 +57,9 @@ _WHERE = {
     "random_mask": "sanity",
     "rank_correlation": "sanity",
     "top_mask": "sanity",
+    "Projection": "features",
+    "class_separation": "features",
+    "pca": "features",
     "activations": "hooks",
     "find_layer": "hooks",
     "predictor": "hooks",
@@ -62,6 +71,8 @@ _WHERE = {
     "keras_grad_cam": "keras_explain",
     "keras_predictor": "keras_explain",
     "keras_saliency": "keras_explain",
+    "available_backends": "backends",
+    "keras_grad_cams": "backends",
 }
 
 __all__ = sorted(_WHERE)

@@ -22,6 +22,10 @@ patches at the border are smaller. ``boxes`` always holds the unclipped field.
 
 Layouts: maps and images are NCHW ``(N, C, H, W)`` (torch) or NHWC ``(N, H, W, C)`` (Keras), named
 by ``layout``; patches keep the images' layout and dtype, without the batch axis.
+
+What a patch contains: :func:`orientation_coherence` measures how much of a patch's edge energy
+runs along one orientation (1: a single straight edge or stroke; near 0: several orientations
+in balance, as at a corner, a crossing or a blob), from the patch's structure tensor.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from cnnbook.explain._checks import check_channel, check_layout
 from cnnbook.models.shapes import ReceptiveField
 from cnnbook.models.specs import Architecture
 
-__all__ = ["TopPatches", "field_box", "layer_field", "top_activations", "top_patches"]
+__all__ = ["TopPatches", "field_box", "layer_field", "orientation_coherence", "top_activations",
+           "top_patches"]
 
 Fields = (Architecture | Sequence[ReceptiveField]
           | tuple[Sequence[ReceptiveField], Sequence[ReceptiveField]])
@@ -180,3 +185,40 @@ def top_patches(images: np.ndarray, maps: np.ndarray, channel: int, fields: Fiel
     if nchw:
         patches = tuple(p.transpose(2, 0, 1) for p in patches)
     return TopPatches(layer, channel, index, rows, cols, values, boxes, patches)
+
+
+def _sobel(image: np.ndarray, axis: int) -> np.ndarray:
+    """Sobel derivative of ``image`` ``(h, w)`` along ``axis`` (0: rows, 1: columns), edges
+    repeated at the border (``scipy.ndimage.sobel(mode="nearest")``)."""
+    p = np.pad(image, 1, mode="edge")  # (h + 2, w + 2)
+    if axis == 1:
+        p = p.T
+    diff = p[2:] - p[:-2]  # (h, w + 2): centred difference along the axis
+    smooth = diff[:, :-2] + 2 * diff[:, 1:-1] + diff[:, 2:]  # (h, w): [1, 2, 1] across
+    return smooth if axis == 0 else smooth.T
+
+
+def orientation_coherence(patches: Sequence[np.ndarray], *, layout: str = "NCHW") -> np.ndarray:
+    """How much of each patch's edge energy runs along one orientation: ``(k,)`` in [0, 1].
+
+    Each patch (``(C, h, w)`` for NCHW, ``(h, w, C)`` for NHWC, or ``(h, w)``) is averaged over
+    its channels; Sobel derivatives ``g_r, g_c`` (border pixels repeated) give the structure
+    tensor summed over the patch, ``J = sum [[g_r^2, g_r g_c], [g_r g_c, g_c^2]]``, with
+    eigenvalues ``l1 >= l2``. The coherence is ``(l1 - l2) / (l1 + l2)``: 1 when every gradient
+    is parallel (one straight edge or stroke), 0 when no orientation dominates (a corner of two
+    equal edges, a crossing, a round blob). A flat patch gives ``nan``.
+    """
+    nchw = check_layout(layout) == "NCHW"
+    out = np.empty(len(patches), dtype=np.float64)
+    for i, patch in enumerate(patches):
+        p = np.asarray(patch, dtype=np.float64)
+        if p.ndim == 3:
+            p = p.mean(axis=0 if nchw else 2)
+        if p.ndim != 2:
+            raise ValueError(f"a patch must be (C, h, w), (h, w, C) or (h, w), got {p.shape}")
+        g_r, g_c = _sobel(p, 0), _sobel(p, 1)
+        j_rr, j_cc, j_rc = (g_r**2).sum(), (g_c**2).sum(), (g_r * g_c).sum()
+        trace = j_rr + j_cc
+        spread = np.sqrt((j_rr - j_cc) ** 2 + 4 * j_rc**2)  # l1 - l2
+        out[i] = spread / trace if trace > 1e-12 else np.nan
+    return out
