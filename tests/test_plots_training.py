@@ -104,3 +104,21 @@ def test_training_figures_use_the_book_style():
 def test_show_predictions_rejects_a_lowercase_layout():
     with pytest.raises(ValueError, match="'NCHW' or 'NHWC'"):
         show_predictions(np.zeros((2, 1, 8, 8)), [0, 1], [0, 1], ["a", "b"], layout="nchw")
+
+
+def test_plot_time_to_accuracy_draws_one_line_per_run_and_the_target():
+    from cnnbook.plots import plot_time_to_accuracy
+
+    curves = {"tutorial loop": [(0.0, 0.1), (2.0, 0.7), (4.0, 0.82)],
+              "fit": [(0.0, 0.1), (1.0, 0.75), (2.0, 0.83)]}
+    fig = plot_time_to_accuracy(curves, target=0.8)
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"tutorial loop", "fit", "target 80%"}
+    np.testing.assert_array_equal(lines["fit"].get_xdata(), [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(lines["tutorial loop"].get_ydata(), [0.1, 0.7, 0.82])
+    np.testing.assert_array_equal(lines["target 80%"].get_ydata(), [0.8, 0.8])
+    assert ax.get_xlabel() == "training time (s)"
+    assert lines["fit"].get_color() != lines["tutorial loop"].get_color()
+    with pytest.raises(ValueError, match="no curves"):
+        plot_time_to_accuracy({})

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -71,9 +72,13 @@ class Worker:
         # The worker's stderr, shown on failure; it lives as long as the worker (closed in close()).
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cnnbook.benchmarks.worker", "--framework", self.framework,
-             "--model", self.model],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
+            self.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            text=True, env=env)
+
+    def argv(self) -> list[str]:
+        """The worker's command line (a subclass may start another worker module)."""
+        return [sys.executable, "-m", "cnnbook.benchmarks.worker", "--framework", self.framework,
+                "--model", self.model]
 
     def send(self, task: str, **args: Any) -> None:
         assert self.process.stdin is not None  # opened with stdin=PIPE
@@ -109,10 +114,12 @@ class Worker:
 
 class Workers(dict):
     """``{framework: Worker}``, started together and ready (imports done) on ``__enter__``; every
-    worker serves the same catalogue ``model``."""
+    worker serves the same catalogue ``model``. ``worker`` builds each one (default
+    :class:`Worker`; :mod:`cnnbook.benchmarks.ladder` passes its rung workers)."""
 
-    def __init__(self, frameworks: list[str], model: str = DEFAULT_MODEL) -> None:
-        super().__init__((name, Worker(name, model)) for name in frameworks)
+    def __init__(self, frameworks: list[str], model: str = DEFAULT_MODEL,
+                 worker: Callable[[str, str], Worker] = Worker) -> None:
+        super().__init__((name, worker(name, model)) for name in frameworks)
 
     def __enter__(self) -> Self:
         return self.wait_ready()

@@ -149,3 +149,36 @@ def show_predictions(images: Any, y_true: Any, y_pred: Any, class_names: Sequenc
         style.frame(ax, colour, 3 if mistake else 0.5)
     fig.suptitle(title or f"true / predicted: {wrong} of {n} wrong (vermillion)")
     return fig
+
+
+def plot_time_to_accuracy(curves: Mapping[str, Sequence[Sequence[float]]], *,
+                          target: float | None = None, title: str | None = None) -> Figure:
+    """Validation accuracy against training wall time, one line per run (e.g. per rung of the
+    speed ladder), with the target as a horizontal line.
+
+    Args:
+        curves: ``{label: [(seconds, accuracy), ...]}``, points in time order (seconds of
+            training so far, validation accuracy in [0, 1]).
+        target: the accuracy to reach, drawn dashed (``None``: no line).
+        title: the figure title (default ``"Validation accuracy against training time"``).
+    """
+    if not curves:
+        raise ValueError("no curves to draw")
+    fig = style.figure(6.4, 3.8)
+    ax = fig.subplots()
+    for i, (label, points) in enumerate(curves.items()):
+        xy = np.asarray(points, dtype=float).reshape(-1, 2)  # (n, 2): seconds, accuracy
+        if len(xy) == 0:
+            raise ValueError(f"curve {label!r} has no points")
+        ax.plot(xy[:, 0], xy[:, 1], marker="o", markersize=3, label=label,
+                color=OKABE_ITO[i % len(OKABE_ITO)], linestyle=("-", "--", ":")[i // 8 % 3])
+    if target is not None:
+        ax.axhline(target, color=style.GREY, linestyle="--", linewidth=1,
+                   label=f"target {target:.0%}")
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel("validation accuracy")
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    ax.set_title(title or "Validation accuracy against training time")
+    return fig
