@@ -69,14 +69,14 @@ def test_ops_imports_only_ops(path):
 
 @pytest.mark.parametrize("path", [p for p in modules()
                                   if layer(p) in ("models", "training", "datasets", "plots",
-                                                  "explain")],
+                                                  "explain", "detection")],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_lower_layers_never_import_cli_or_benchmarks(path):
     assert not cnnbook_layers(imported(path)) & {"cli", "benchmarks"}
 
 
 EXPLAIN_FRAMEWORK_MODULES = {"hooks.py", "gradients.py", "gradcam.py", "randomization.py",
-                             "keras_explain.py"}
+                             "keras_explain.py", "backends.py"}
 
 
 @pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "explain"],
@@ -92,6 +92,28 @@ def test_explain_light_modules_import_no_framework(path):
     """Anywhere in the file, so ``import cnnbook.explain`` and its NumPy helpers stay light."""
     heavy = {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
     assert not heavy, f"{path.name} imports {sorted(heavy)}"
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "metrics"],
+                         ids=lambda p: p.name)
+def test_metrics_import_only_metrics_and_the_foundation_and_no_framework(path):
+    assert cnnbook_layers(imported(path)) <= {"metrics", "foundation"}
+    heavy = {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
+    assert not heavy, f"{path.name} imports {sorted(heavy)}"
+
+
+DETECTION_FRAMEWORK_MODULES = {"loss.py", "inference.py"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "detection"],
+                         ids=lambda p: p.name)
+def test_detection_imports_only_metrics_training_and_the_foundation(path):
+    """``detection`` sits above ``metrics`` and ``training``; its light half (targets,
+    baseline, ``__init__``) imports no framework, anywhere in the file."""
+    assert cnnbook_layers(imported(path)) <= {"detection", "metrics", "training", "foundation"}
+    if path.name not in DETECTION_FRAMEWORK_MODULES:
+        heavy = {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
+        assert not heavy, f"{path.name} imports {sorted(heavy)}"
 
 
 @pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -121,7 +143,11 @@ def test_models_import_no_framework_at_module_level_outside_the_framework_module
                                     "cnnbook.models.catalogue", "cnnbook.plots",
                                     "cnnbook.datasets", "cnnbook.cli", "cnnbook.benchmarks.runner",
                                     "cnnbook.explain", "cnnbook.explain.patches",
-                                    "cnnbook.explain.sanity", "cnnbook.explain.perturbation"])
+                                    "cnnbook.explain.sanity", "cnnbook.explain.perturbation",
+                                    "cnnbook.explain.features",
+                                    "cnnbook.metrics", "cnnbook.metrics.segmentation",
+                                    "cnnbook.datasets.scenes", "cnnbook.metrics.detection",
+                                    "cnnbook.detection", "cnnbook.detection.targets"])
 def test_light_packages_load_no_framework(module):
     code = (f"import sys, {module}\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FRAMEWORKS)!r}))")

@@ -7,7 +7,12 @@
 - :mod:`cnnbook.plots.diagrams`: ``show_conv_step``, ``show_conv_windows``,
   ``show_receptive_fields``.
 - :mod:`cnnbook.plots.charts`: ``plot_class_counts``, ``plot_bars``.
-- :mod:`cnnbook.plots.training`: ``plot_history``, ``plot_confusion_matrix``, ``show_predictions``.
+- :mod:`cnnbook.plots.training`: ``plot_history``, ``plot_confusion_matrix``, ``show_predictions``,
+  ``plot_time_to_accuracy``.
+- :mod:`cnnbook.plots.explain`: ``show_attributions``, ``show_top_patches``,
+  ``show_colour_filters``, ``plot_feature_space`` (what a network learned).
+- :mod:`cnnbook.plots.detection`: ``show_detections`` (boxes over scenes), ``plot_pr_curves``.
+- :mod:`cnnbook.plots.segmentation`: ``show_segmentations`` (scenes, true and predicted masks).
 
 Every function returns the matplotlib ``Figure`` it drew, left open in pyplot (Jupyter shows it
 once when the cell ends), with a white background so that figures read in the book's dark mode
@@ -34,10 +39,19 @@ _WHERE = {
     "plot_class_counts": "charts",
     "plot_bars": "charts",
     "plot_history": "training",
+    "plot_time_to_accuracy": "training",
     "plot_confusion_matrix": "training",
     "show_predictions": "training",
+    "show_attributions": "explain",
+    "show_top_patches": "explain",
+    "show_colour_filters": "explain",
+    "plot_feature_space": "explain",
+    "show_detections": "detection",
+    "plot_pr_curves": "detection",
+    "show_segmentations": "segmentation",
 }
-_SUBMODULES = ("style", "images", "panels", "diagrams", "charts", "training")
+_SUBMODULES = ("style", "images", "panels", "diagrams", "charts", "training", "explain",
+               "detection", "segmentation")
 
 __all__ = sorted([*_WHERE, "style"])
 
