@@ -109,10 +109,18 @@ def test_a_run_is_never_overwritten_and_resumes_with_its_own_settings(run_dir, t
     assert {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()} == before
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT raises KeyboardInterrupt, as for a command typed in a terminal, even
+    when the test itself runs as a background job (whose shell sets SIGINT to be ignored, which
+    Python then keeps)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cnnbook(*args: str, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "cnnbook", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)
 
 
 @pytest.mark.slow
