@@ -6,19 +6,18 @@ Light: no framework at import time. Every problem with what the user passed is a
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cnnbook._atomic import write_atomic
 from cnnbook.cli import BadInput
 from cnnbook.datasets.fetch import get_dataset
 from cnnbook.datasets.registry import REGISTRY
 from cnnbook.datasets.spec import Dataset
 from cnnbook.models import catalogue
 from cnnbook.models.catalogue import ModelEntry
+from cnnbook.models.manifest import manifest_format
 
 if TYPE_CHECKING:
     from cnnbook.training.checkpoints import Checkpoint
@@ -92,18 +91,7 @@ def device(name: str) -> Any:
 def write_json(path: Path, value: Any) -> None:
     """Write ``value`` as indented JSON to ``path`` atomically (a temporary file, then a rename),
     so that an interruption leaves either the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(value, f, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, (json.dumps(value, indent=2) + "\n").encode())
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -136,12 +124,7 @@ def open_checkpoint(path: str | Path, device: Any = "cpu") -> Checkpoint:
 def is_keras_checkpoint(path: str | Path) -> bool:
     """True when ``path`` (a folder or its ``checkpoint.json``) holds a Keras checkpoint
     (:mod:`cnnbook.models.keras_saving`), judged from its manifest without importing Keras."""
-    manifest = Path(path)
-    manifest = manifest if manifest.name == "checkpoint.json" else manifest / "checkpoint.json"
-    try:
-        return bool(json.loads(manifest.read_text()).get("format") == "cnnbook-keras-checkpoint")
-    except (OSError, ValueError, AttributeError):
-        return False
+    return manifest_format(path) == "cnnbook-keras-checkpoint"
 
 
 def open_keras_checkpoint(path: str | Path) -> Any:

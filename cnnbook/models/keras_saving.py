@@ -44,13 +44,13 @@ require("keras")
 import keras  # noqa: E402
 
 from cnnbook.models import catalogue  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, read_manifest  # noqa: E402
 from cnnbook.models.summary import count_params  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
 __all__ = ["FORMAT", "KerasCheckpoint", "keras_probabilities",
            "load_keras_checkpoint", "save_keras_checkpoint"]
 
-MANIFEST = "checkpoint.json"
 FORMAT, FORMAT_VERSION = "cnnbook-keras-checkpoint", 1
 _PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar", ".h5", ".hdf5"}
 
@@ -170,21 +170,13 @@ def load_keras_checkpoint(path: str | Path) -> KerasCheckpoint:
         FileNotFoundError: when ``path`` holds no checkpoint.
     """
     folder = _folder(Path(path))
-    manifest = folder / MANIFEST
-    try:
-        meta = json.loads(manifest.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{manifest}: not valid JSON ({err})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{manifest}: not a {FORMAT} version {FORMAT_VERSION} file")
+    meta = read_manifest(folder, FORMAT, FORMAT_VERSION)
     name = meta["model"]["name"]
-    if name not in catalogue.CATALOGUE:
-        raise ValueError(f"{manifest}: model {name!r} is not in the catalogue; "
-                         f"choose from {', '.join(catalogue.CATALOGUE)}")
     record = meta["files"]["model"]
     file = folder / record["file"]
     if Path(record["file"]).name != record["file"] or file.suffix != ".keras":
-        raise ValueError(f"{manifest}: {record['file']!r} is not a .keras file in the folder")
+        raise ValueError(f"{folder / MANIFEST}: {record['file']!r} is not a .keras file in the "
+                         "folder")
     if hashlib.sha256(file.read_bytes()).hexdigest() != record["sha256"]:
         raise ValueError(f"{file}: SHA-256 differs from {MANIFEST}; the file is damaged")
     try:

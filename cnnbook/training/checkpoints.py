@@ -49,11 +49,11 @@ except ImportError as err:  # the torch extra installs it
 
 from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
 from cnnbook.models import catalogue  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, read_manifest  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
 __all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
 
-MANIFEST = "checkpoint.json"
 FORMAT, FORMAT_VERSION = "cnnbook-checkpoint", 1
 Normalisation = tuple[ArrayLike, ArrayLike]  # per-channel (mean, std)
 _PARTS = ("model", "optimizer", "scheduler")
@@ -265,17 +265,8 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu") -> 
     ``path`` may also name the ``checkpoint.json`` inside the folder.
     """
     folder = _checkpoint_folder(Path(path))
-    manifest = folder / MANIFEST
-    try:
-        meta = json.loads(manifest.read_text())
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{manifest}: not valid JSON ({err})") from None
-    if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{manifest}: not a {FORMAT} version {FORMAT_VERSION} file")
+    meta = read_manifest(folder, FORMAT, FORMAT_VERSION)
     name = meta["model"]["name"]
-    if name not in catalogue.CATALOGUE:
-        raise ValueError(f"{manifest}: model {name!r} is not in the catalogue; "
-                         f"choose from {', '.join(catalogue.CATALOGUE)}")
     model = catalogue.get(name).build("torch", **meta["model"]["kwargs"])
     weights = _read_tensors(folder, meta["files"]["model"])
     _check_tensors(folder / meta["files"]["model"]["file"], name, model.state_dict(), weights)
