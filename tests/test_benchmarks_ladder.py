@@ -78,6 +78,15 @@ def test_summarise_counts_a_run_that_missed_the_target_as_slowest():
     assert "not reached" in table and "skipped: no bf16" in table
 
 
+def test_summarise_reports_the_cold_compile_apart_from_the_warm_ones():
+    runs = [run(4.0, compile_s=31.0), run(3.0, compile_s=0.2), run(5.0, compile_s=0.4)]
+    row = summarise(RUNGS[6], runs, Settings(target=0.8))
+    assert row["compile_s"] == 31.0  # the first run, in a fresh process
+    assert row["compile_warm_s"] == pytest.approx(0.3)
+    assert summarise(RUNGS[6], runs[:1], Settings())["compile_warm_s"] is None
+    assert summarise(RUNGS[0], [run(3.0)], Settings())["compile_s"] is None
+
+
 def test_tutorial_steps_train_like_the_minimal_loop_and_read_every_loss():
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(64, 1, 8, 8, generator=generator)  # (64, 1, 8, 8)

@@ -212,16 +212,19 @@ def summarise(rung: Rung, runs: list[dict[str, Any]], settings: Settings,
     Returns:
         ``rung``, ``change``, ``runs``, ``reached`` (how many runs reached the target),
         ``seconds`` (median training seconds to the target, ``None`` when the median run did
-        not reach it), ``images_per_s``, ``test_accuracy``, ``peak_mib``, ``compile_s``
-        (``None`` without compile), ``epochs`` (to the target or the cap), ``memory`` (what
-        ``peak_mib`` measures), ``curve`` (``(seconds, val_accuracy)`` pairs of the run nearest
-        the median) and ``skipped`` (the reason, for a rung that could not run).
+        not reach it), ``images_per_s``, ``test_accuracy``, ``peak_mib``, ``compile_s`` (the
+        first run's compile time: cold, in a fresh worker process; ``None`` without compile),
+        ``compile_warm_s`` (the median of the later runs', which reuse the process's compile
+        caches; ``None`` with fewer than two runs), ``epochs`` (to the target or the cap),
+        ``memory`` (what ``peak_mib`` measures), ``curve`` (``(seconds, val_accuracy)`` pairs
+        of the run nearest the median) and ``skipped`` (the reason, for a rung that could not run).
     """
     row: dict[str, Any] = {"rung": rung.name, "change": rung.change, "runs": len(runs),
                            "target": settings.target, "skipped": skipped}
     if not runs:
         return {**row, "reached": 0, "seconds": None, "images_per_s": None,
-                "test_accuracy": None, "peak_mib": None, "compile_s": None, "epochs": None,
+                "test_accuracy": None, "peak_mib": None, "compile_s": None,
+                "compile_warm_s": None, "epochs": None,
                 "memory": None, "curve": []}
     times = [run["seconds_to_target"] for run in runs]
     median_time = _median_time(times)
@@ -234,7 +237,9 @@ def summarise(rung: Rung, runs: list[dict[str, Any]], settings: Settings,
             "images_per_s": float(statistics.median(run["images_per_s"] for run in runs)),
             "test_accuracy": float(statistics.median(run["test_accuracy"] for run in runs)),
             "peak_mib": float(statistics.median(run["peak_mib"] for run in runs)),
-            "compile_s": float(statistics.median(compile_times)) if compile_times else None,
+            "compile_s": float(compile_times[0]) if compile_times else None,
+            "compile_warm_s": (float(statistics.median(compile_times[1:]))
+                               if len(compile_times) > 1 else None),
             "epochs": float(statistics.median(run["epochs"] for run in runs)),
             "memory": runs[0]["memory"],
             "curve": [tuple(point) for point in nearest["curve"]]}
@@ -243,7 +248,7 @@ def summarise(rung: Rung, runs: list[dict[str, Any]], settings: Settings,
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The ladder as a fixed-width text table (one line per rung)."""
     lines = [f"{'rung':<22} {'to target':>11} {'epochs':>6} {'img/s':>7} {'test acc':>8} "
-             f"{'peak MiB':>8} {'compile':>8}"]
+             f"{'peak MiB':>8} {'compile':>8}"]  # compile: the cold (first) run's
     for row in rows:
         if row["skipped"]:
             lines.append(f"{row['rung']:<22} skipped: {row['skipped']}")
