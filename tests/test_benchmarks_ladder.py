@@ -78,7 +78,7 @@ def test_summarise_counts_a_run_that_missed_the_target_as_slowest():
     assert "not reached" in table and "skipped: no bf16" in table
 
 
-def test_summarise_reports_the_cold_compile_apart_from_the_warm_ones():
+def test_summarise_reports_the_first_compile_apart_from_the_later_ones():
     runs = [run(4.0, compile_s=31.0), run(3.0, compile_s=0.2), run(5.0, compile_s=0.4)]
     row = summarise(RUNGS[6], runs, Settings(target=0.8))
     assert row["compile_s"] == 31.0  # the first run, in a fresh process

@@ -213,7 +213,7 @@ def summarise(rung: Rung, runs: list[dict[str, Any]], settings: Settings,
         ``rung``, ``change``, ``runs``, ``reached`` (how many runs reached the target),
         ``seconds`` (median training seconds to the target, ``None`` when the median run did
         not reach it), ``images_per_s``, ``test_accuracy``, ``peak_mib``, ``compile_s`` (the
-        first run's compile time: cold, in a fresh worker process; ``None`` without compile),
+        first run's compile time, in a fresh worker process; ``None`` without compile),
         ``compile_warm_s`` (the median of the later runs', which reuse the process's compile
         caches; ``None`` with fewer than two runs), ``epochs`` (to the target or the cap),
         ``memory`` (what ``peak_mib`` measures), ``curve`` (``(seconds, val_accuracy)`` pairs
@@ -248,7 +248,7 @@ def summarise(rung: Rung, runs: list[dict[str, Any]], settings: Settings,
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The ladder as a fixed-width text table (one line per rung)."""
     lines = [f"{'rung':<22} {'to target':>11} {'epochs':>6} {'img/s':>7} {'test acc':>8} "
-             f"{'peak MiB':>8} {'compile':>8}"]  # compile: the cold (first) run's
+             f"{'peak MiB':>8} {'compile':>8}"]  # compile: the first run's
     for row in rows:
         if row["skipped"]:
             lines.append(f"{row['rung']:<22} skipped: {row['skipped']}")
