@@ -78,6 +78,7 @@ def test_deletion_test_on_a_model_whose_evidence_is_known(layout):
     kept = (x * region * ~mask[:, None]).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(result.random, sigmoid(kept), rtol=1e-6)
     assert result.salient_drop > result.random_drop > 0
+    assert result.gap == pytest.approx(result.salient_drop - result.random_drop) and result.gap > 0
 
 
 def test_deletion_uses_one_baseline_value_per_channel():

@@ -115,6 +115,11 @@ class DeletionResult:
         """Mean drop when random pixels go."""
         return float(np.mean(self.original - self.random))
 
+    @property
+    def gap(self) -> float:
+        """``salient_drop - random_drop``: how much more the salient pixels cost (> 0 passes)."""
+        return self.salient_drop - self.random_drop
+
 
 def deletion_test(forward: Callable[[np.ndarray], np.ndarray], x: np.ndarray, target: Target,
                   saliency: np.ndarray, *, fraction: float = 0.1,
