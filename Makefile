@@ -23,12 +23,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 1
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-gpu bench lock clean
+.PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-full test-gpu bench lock clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every notebook)"
 	@echo "make test   lint, unit tests, nbval over every notebook, strict book build, browser test"
 	@echo "make lint   ruff (package, tests, bench, tools), mypy cnnbook, notebook code cells at 80 columns"
+	@echo "make test-full CHAPTERS=\"training_well speed\"   the chapters in the full profile (default: changed ones)"
 	@echo "make test-gpu   nbval (lax) over the notebooks that need no TensorFlow, on a CUDA GPU"
 	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
 
@@ -53,10 +54,10 @@ $(MATHJAX):
 	else echo "npm not found: math will load MathJax from its CDN"; fi
 
 BOOK_PROFILE = $(or $(CNNBOOK_PROFILE),full)
+# Every chapter executes even when one fails; the build ends with one summary (tools/build_book.py).
 book: setup
 	@echo "Building the book in the $(BOOK_PROFILE) profile (CNNBOOK_PROFILE)"
-	mkdir -p _build && $(BIN)/python -m tools.book_config --execute cache --profile $(BOOK_PROFILE) > _build/_config.book.yml
-	$(BIN)/jupyter-book build $(JB_FLAGS) --config _build/_config.book.yml .
+	$(BIN)/python -m tools.build_book --profile $(BOOK_PROFILE)
 	@echo "Book built: open file://$(abspath _build/html/index.html)"
 
 # The stored notebook outputs come from the quick profile, so the tests run it unless told otherwise.
@@ -84,6 +85,11 @@ test-book: setup
 
 test-browser: setup
 	$(BIN)/python -m pytest -m browser tests
+
+# The named chapters (default: those changed since BASE) in the full profile, floors logged.
+CHAPTERS ?=
+test-full: setup
+	$(BIN)/python -m tools.test_full $(CHAPTERS)
 
 test-gpu:
 	bash .ci/gpu_notebooks.sh

@@ -23,14 +23,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def derived_config(execute: str, profile: str) -> dict:
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+def derived_config(execute: str, profile: str, root: Path = ROOT) -> dict:
+    """``root``'s ``_config.yml`` with the execution mode and (``cache``) a per-profile cache."""
+    config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = execute
     if execute == "cache":
-        config["execute"]["cache"] = str(ROOT / "_build" / ".jupyter_cache" / profile)
-    extensions = config.get("sphinx", {}).get("local_extensions", {})
+        config["execute"]["cache"] = str(root / "_build" / ".jupyter_cache" / profile)
+    extensions = (config.get("sphinx") or {}).get("local_extensions") or {}
     for name, path in extensions.items():
-        extensions[name] = str((ROOT / path).resolve())
+        extensions[name] = str((root / path).resolve())
     return config
 
 

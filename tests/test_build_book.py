@@ -1,0 +1,99 @@
+"""`make book`'s build (tools/build_book.py) and `make test-full`'s chapters (tools/test_full)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools import build_book, test_full
+from tools.toc import toc_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _notebook(title: str, code: str) -> str:
+    cells = [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": f"# {title}"},
+             {"cell_type": "code", "id": "code", "metadata": {}, "outputs": [],
+              "execution_count": None, "source": code}]
+    return json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+                       "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                   "language": "python"}}})
+
+
+@pytest.fixture
+def fixture_book(tmp_path: Path) -> Path:
+    """Three chapters: one passes, the next fails a hidden-style check, the last must still run."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["sphinx"].pop("local_extensions")
+    config["sphinx"]["config"].pop("html_static_path")
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: first\n- file: broken\n- file: after\n")
+    (tmp_path / "intro.md").write_text("# A fixture book\n")
+    (tmp_path / "first.ipynb").write_text(_notebook("First", "print('first', 1 + 1)"))
+    (tmp_path / "broken.ipynb").write_text(_notebook(
+        "Broken", "accuracy = 0.9695\nassert accuracy > 0.97, f'accuracy {accuracy:.4f}'"))
+    (tmp_path / "after.ipynb").write_text(_notebook("After", "print('after ran', 6 * 7)"))
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_a_failing_chapter_does_not_hide_the_others(fixture_book, capsys):
+    code = build_book.build(fixture_book, "quick")
+    out = capsys.readouterr().out
+    assert code == 1
+    html = fixture_book / "_build" / "html"
+    # the chapters before and after the failure executed, and their pages show their outputs
+    assert "first 2" in (html / "first.html").read_text()
+    assert "after ran 42" in (html / "after.html").read_text()
+    # the failed page says its outputs are not this build's
+    assert "failed to execute in this build" in (html / "broken.html").read_text()
+    # one summary: every chapter in TOC order, the failure's assertion message and report path
+    lines = out[out.index("== book build"):].splitlines()
+    assert lines[0].startswith("== book build: 2 of 3 chapters passed")
+    assert [line.split()[-1] for line in lines[1:4]] == ["first.ipynb", "broken.ipynb",
+                                                         "after.ipynb"]
+    assert "== FAILED broken.ipynb: AssertionError: accuracy 0.9695" in out
+    report = fixture_book / "_build" / "reports" / "broken.log"
+    assert f"report: {report}" in out and "accuracy 0.9695" in report.read_text()
+    record = json.loads((fixture_book / "_build" / "reports" / "execution.json").read_text())
+    assert [c["passed"] for c in record["chapters"]] == [True, False, True]
+
+    # fixed, the next build executes only the changed chapter and passes
+    (fixture_book / "broken.ipynb").write_text(_notebook("Broken", "print('fixed')"))
+    assert build_book.build(fixture_book, "quick") == 0
+    assert "3 of 3 chapters passed" in capsys.readouterr().out
+    assert "failed to execute" not in (html / "broken.html").read_text()
+
+
+def test_last_error_line_reads_an_ansi_traceback():
+    tb = ("\x1b[0;31m---------\x1b[0m\n\x1b[0;31mAssertionError\x1b[0m: accuracy 0.9695\n"
+          "Traceback (most recent call last):\n")
+    assert build_book.last_error_line(tb) == "AssertionError: accuracy 0.9695"
+
+
+def test_make_book_runs_the_build_that_keeps_going():
+    makefile = (ROOT / "Makefile").read_text()
+    book = makefile[makefile.index("\nbook:"):].split("\n\n")[0]
+    assert "tools.build_book" in book and "jupyter-book build" not in book
+    assert "test-full:" in makefile and "tools.test_full $(CHAPTERS)" in makefile
+
+
+def test_test_full_names_chapters_and_refuses_unknown_ones():
+    assert test_full.resolve(["training_well", "book/speed.ipynb"]) == [
+        Path("book/training_well.ipynb"), Path("book/speed.ipynb")]
+    with pytest.raises(SystemExit, match="'trainng_well' is not a chapter"):
+        test_full.resolve(["trainng_well"])
+    changed = test_full.changed_chapters("HEAD")
+    assert set(changed) <= set(toc_notebooks(ROOT))
+
+
+def test_test_full_command_line_says_what_it_runs():
+    out = subprocess.run([sys.executable, "-m", "tools.test_full", "no_such_chapter"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode != 0 and "'no_such_chapter' is not a chapter" in out.stderr
