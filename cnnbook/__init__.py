@@ -18,8 +18,8 @@ ARCHITECTURE.md (in the repository) says what may import what.
 
 from __future__ import annotations
 
-from cnnbook.config import Profile, get_profile
+from cnnbook.config import Profile, get_profile, get_seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Profile", "get_profile", "__version__"]
+__all__ = ["Profile", "get_profile", "get_seed", "__version__"]

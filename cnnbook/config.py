@@ -13,6 +13,8 @@ Variable               Meaning
                        (for example ``~/.cache/cnnbook`` on Linux).
 ``CNNBOOK_OFFLINE``    ``1`` (or ``true``/``yes``): never touch the network.
 ``CNNBOOK_PROGRESS``   ``1`` forces progress bars on, ``0`` off; unset: see :mod:`cnnbook.progress`.
+``CNNBOOK_SEED``       The seed chapters train with (default 0). Stored outputs come from seed 0;
+                       other seeds measure how much a result varies (``cnnbook.floors``).
 =====================  =========================================================================
 
 Everything here is read at call time, not at import time, so a notebook or a test may change the
@@ -32,6 +34,7 @@ PROFILE_VAR = "CNNBOOK_PROFILE"
 DATA_DIR_VAR = "CNNBOOK_DATA_DIR"
 CACHE_DIR_VAR = "CNNBOOK_CACHE_DIR"
 OFFLINE_VAR = "CNNBOOK_OFFLINE"
+SEED_VAR = "CNNBOOK_SEED"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -95,6 +98,24 @@ def get_profile(name: str | None = None) -> Profile:
     except KeyError:
         valid = ", ".join(sorted(PROFILES))
         raise ValueError(f"{PROFILE_VAR}={raw!r} is not a profile; use one of: {valid}") from None
+
+
+def get_seed() -> int:
+    """The chapters' seed: ``$CNNBOOK_SEED`` if set, else 0.
+
+    Raises:
+        ValueError: when the variable is not an integer in ``[0, 2**32)``.
+    """
+    raw = os.environ.get(SEED_VAR, "").strip()
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise ValueError(f"{SEED_VAR}={raw!r} is not a seed; use an integer from 0 to 2**32 - 1")
+    return value
 
 
 def _flag(var: str) -> bool:

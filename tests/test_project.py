@@ -77,6 +77,17 @@ def test_data_dir_settings(monkeypatch, tmp_path):
         config.data_dir()
 
 
+def test_seed_setting(monkeypatch):
+    monkeypatch.delenv(config.SEED_VAR, raising=False)
+    assert cnnbook.get_seed() == 0
+    monkeypatch.setenv(config.SEED_VAR, " 7 ")
+    assert cnnbook.get_seed() == 7
+    for bad in ("-1", "seven", str(2**32)):
+        monkeypatch.setenv(config.SEED_VAR, bad)
+        with pytest.raises(ValueError, match=f"CNNBOOK_SEED='{bad}' is not a seed"):
+            cnnbook.get_seed()
+
+
 def test_cache_dir_and_offline(monkeypatch, tmp_path):
     monkeypatch.setenv(config.CACHE_DIR_VAR, str(tmp_path / "cache"))
     assert config.cache_dir() == (tmp_path / "cache").resolve()

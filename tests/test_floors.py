@@ -1,0 +1,170 @@
+"""The floors table (cnnbook/floors.toml), its check, and the hidden cells that must use it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import tomllib
+
+import pytest
+
+from cnnbook import floors
+from tools import floors as floors_tool
+from tools.toc import toc_notebooks
+
+ROOT = floors.TABLE.parents[1]
+HIDDEN = {"remove-cell", "remove-input"}
+# Runs recorded per profile before a bound may be trusted: seeds and thread counts that differ.
+MIN_RUNS = {"quick": 3, "full": 2}
+
+# Hidden asserts that compare with a literal above 0.001 and below 1 but check no trained result:
+# the same inputs, the same arithmetic, the same value on every run and machine.
+DETERMINISTIC = {
+    ("channels_and_filters", "0 < extra <= 0.01"): "parameter arithmetic of two fixed models",
+    ("features_to_prediction", 'min(gaps["ReLU between"]) >= 1e-2'): "fixed random weights",
+    ("features_to_prediction", "probs.min() > 0.05"): "an untrained net from torch.manual_seed(0)",
+    ("features_to_prediction", "abs(loss - np.log(10)) < 0.1"): "the same untrained net",
+    ("hierarchy", "missed_ink < 0.01"): "receptive-field arithmetic on the fixed MNIST test set",
+    ("learning_a_filter", "keep > 0.99"): "a fixed quadratic loss surface",
+    ("pooling", 'frac["no pooling"] >= 0.95'): "fixed filters on fixed MNIST test digits",
+    ("tensorflow_example", "r2_sobel > 0.75"): "the Sobel kernel, a constant",
+}
+
+
+def _hidden_cells():
+    for path in toc_notebooks(ROOT):
+        nb = json.loads((ROOT / path).read_text())
+        for index, cell in enumerate(nb["cells"]):
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if cell["cell_type"] == "code" and tags & HIDDEN:
+                source = cell["source"] if isinstance(cell["source"], str) else "".join(
+                    cell["source"])
+                yield path, index, source
+
+
+def _bounds_in(node: ast.AST) -> list[str]:
+    """What makes an assert a floor: ``PROFILE.pick(...)`` or a float literal in (0.001, 1)."""
+    found = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and \
+                sub.func.attr == "pick":
+            found.append("PROFILE.pick")
+        if isinstance(sub, ast.Compare) and not all(isinstance(op, (ast.Eq, ast.NotEq))
+                                                   for op in sub.ops):
+            for part in (sub.left, *sub.comparators):
+                for leaf in ast.walk(part):
+                    if isinstance(leaf, ast.Constant) and isinstance(leaf.value, float) and \
+                            0.001 < abs(leaf.value) < 1:
+                        found.append(repr(leaf.value))
+    return found
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+def test_the_table_parses_and_round_trips():
+    raw = floors_tool.load_raw()
+    assert tomllib.loads(floors_tool.dumps(raw)) == raw
+    assert floors.table(), "an empty table"
+
+
+@pytest.mark.parametrize("key", sorted(floors.table()))
+def test_every_bound_sits_beyond_its_recorded_runs(key):
+    """The issue's rule: below the lowest run by max(margin, 3 standard deviations)."""
+    bound = floors.table()[key]
+    for profile in floors.PROFILE_NAMES:
+        runs = bound.runs[profile]
+        assert len(runs) >= MIN_RUNS[profile], f"{key}: {len(runs)} {profile} runs recorded"
+        need, have = bound.required_margin(profile), bound.clearance(profile)
+        assert have >= need - 1e-9, (
+            f"{key} ({profile}): bound {bound.bounds[profile]} is {have:+.4f} from the worst run "
+            f"of {runs}; it needs {need:.4f}. Change the claim, not the bound.")
+
+
+def test_required_margin_is_three_standard_deviations_when_larger():
+    bound = floors.Bound("x.y", "", "floor", 0.01, {"quick": 0.5, "full": 0.5},
+                         {"quick": (0.60, 0.70, 0.80), "full": (0.6, 0.6, 0.6)})
+    assert bound.required_margin("quick") == pytest.approx(0.3)   # 3 * 0.1
+    assert bound.required_margin("full") == pytest.approx(0.01)   # no spread: the margin
+    assert bound.clearance("quick") == pytest.approx(0.1)
+    ceiling = floors.Bound("x.z", "", "ceiling", 0.0, {"quick": 0.3, "full": 0.3},
+                           {"quick": (0.1, 0.2), "full": ()})
+    assert ceiling.clearance("quick") == pytest.approx(0.1)
+    assert ceiling.clearance("full") == -math.inf
+
+
+# --- the check ---------------------------------------------------------------------------------
+
+def test_check_passes_fails_in_one_line_and_logs_first(monkeypatch, tmp_path):
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv(floors.LOG_VAR, str(log))
+    monkeypatch.setenv("CNNBOOK_SEED", "3")
+    key = "three_frameworks.torch_accuracy"
+    full_floor = floors.table()[key].bounds["full"]
+    passed = floors.check(key, full_floor + 0.001, profile="full")
+    assert passed == pytest.approx(full_floor + 0.001)
+    with pytest.raises(AssertionError) as err:
+        floors.check(key, full_floor - 0.001, profile="full")
+    message = str(err.value)
+    assert "\n" not in message and key in message and "below its floor" in message
+    with pytest.raises(AssertionError):
+        floors.check(key, float("nan"), profile="full")
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["seed"] for r in rows] == [3, 3, 3] and rows[1]["profile"] == "full"
+    assert rows[1]["value"] == pytest.approx(full_floor - 0.001)   # logged before it failed
+
+
+def test_a_ceiling_fails_above_and_an_unknown_key_is_named(monkeypatch):
+    monkeypatch.delenv(floors.LOG_VAR, raising=False)
+    ceiling = floors.table()["detection.baseline_map50"]
+    assert ceiling.kind == "ceiling"
+    floors.check("detection.baseline_map50", ceiling.bounds["quick"], profile="quick")
+    with pytest.raises(AssertionError, match="above its ceiling"):
+        floors.check("detection.baseline_map50", ceiling.bounds["quick"] + 0.01, profile="quick")
+    with pytest.raises(KeyError, match="no.such"):
+        floors.check("no.such", 1.0)
+
+
+def test_the_tool_adds_logged_runs(tmp_path):
+    table = tmp_path / "floors.toml"
+    table.write_text(floors.TABLE.read_text())
+    log = tmp_path / "run.jsonl"
+    log.write_text(json.dumps({"key": "detection.map50", "profile": "full", "value": 0.98765})
+                   + "\n")
+    before = floors_tool.load_raw(table)["detection"]["map50"]["runs"]["full"]
+    assert floors_tool.add([log], table) == 1
+    after = floors_tool.load_raw(table)["detection"]["map50"]["runs"]["full"]
+    assert after == [*before, 0.9877]
+    log.write_text(json.dumps({"key": "detection.nope", "profile": "full", "value": 1}) + "\n")
+    with pytest.raises(SystemExit, match="detection.nope"):
+        floors_tool.add([log], table)
+
+
+# --- the chapters use the table ----------------------------------------------------------------
+
+def test_every_literal_check_key_is_in_the_table():
+    keys = set(floors.table())
+    for path, index, source in _hidden_cells():
+        for key in re.findall(r'check\(\s*"([^"]+)"', source):
+            assert key in keys, f"{path} cell {index}: {key!r} is not in cnnbook/floors.toml"
+
+
+def test_no_hidden_floor_is_written_in_a_notebook():
+    """Every floor of a trained result is read from the table: no `PROFILE.pick` or float bound
+    in a hidden assert, except the listed checks of fixed arithmetic."""
+    seen_allowed = set()
+    for path, index, source in _hidden_cells():
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Assert):
+                continue
+            text = ast.get_source_segment(source, node) or ""
+            allowed = [k for k in DETERMINISTIC if k[0] == path.stem and k[1] in text]
+            if allowed:
+                seen_allowed.update(allowed)
+                continue
+            assert not _bounds_in(node.test), (
+                f"{path} cell {index}: `{text.splitlines()[0]}` writes a bound; use "
+                f"cnnbook.floors.check and a row of cnnbook/floors.toml")
+    assert seen_allowed == set(DETERMINISTIC), set(DETERMINISTIC) - seen_allowed
