@@ -7,6 +7,13 @@ from types import ModuleType
 
 _EXTRA = {"torch": "torch", "safetensors": "torch", "tensorflow": "tf", "keras": "tf",
           "sklearn": "book", "skimage": "book"}
+# cnnbook is installed from its repository: the name on the package index is another project's.
+REPOSITORY = "https://github.com/cnnbook/cnnbook"
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs cnnbook with ``extra``, from the repository."""
+    return f"pip install 'cnnbook[{extra}] @ git+{REPOSITORY}@main'"
 
 
 def require(module: str) -> ModuleType:
@@ -17,5 +24,5 @@ def require(module: str) -> ModuleType:
         top = module.split(".")[0]
         extra = _EXTRA.get(top, "all")
         raise ImportError(
-            f"{module!r} is needed for this feature: pip install 'cnnbook[{extra}]'"
+            f"{module!r} is needed for this feature: {install_hint(extra)}"
         ) from err

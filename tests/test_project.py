@@ -101,6 +101,35 @@ def test_cache_dir_and_offline(monkeypatch, tmp_path):
         config.offline()
 
 
+def test_progress_bars_know_any_jupyter_kernel_by_its_shell_class(monkeypatch):
+    """ipykernel's shell, or a subclass with another name (Colab's), is a notebook; a terminal
+    IPython is not."""
+    import types
+
+    from cnnbook import progress as progress_module
+
+    class ZMQInteractiveShell:  # stands in for ipykernel.zmqshell's class
+        pass
+
+    class Shell(ZMQInteractiveShell):  # google.colab._shell.Shell subclasses it
+        pass
+
+    class TerminalInteractiveShell:
+        pass
+
+    fake_zmq = types.ModuleType("ipykernel.zmqshell")
+    fake_zmq.ZMQInteractiveShell = ZMQInteractiveShell  # type: ignore[attr-defined]
+    for shell, expected in ((Shell(), True), (ZMQInteractiveShell(), True),
+                            (TerminalInteractiveShell(), False), (None, False)):
+        ipython = types.ModuleType("IPython")
+        ipython.get_ipython = lambda shell=shell: shell  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "IPython", ipython)
+        monkeypatch.setitem(sys.modules, "ipykernel.zmqshell", fake_zmq)
+        assert progress_module._in_jupyter_kernel() is expected, type(shell).__name__
+        monkeypatch.delitem(sys.modules, "ipykernel.zmqshell")  # by the class names alone
+        assert progress_module._in_jupyter_kernel() is expected, type(shell).__name__
+
+
 def test_progress_bars_stay_off_when_not_a_terminal(monkeypatch):
     monkeypatch.delenv("CNNBOOK_PROGRESS", raising=False)
     assert progress(range(3)).disable  # pytest captures stderr: not a terminal
@@ -235,4 +264,5 @@ def test_a_missing_framework_names_the_extra(module, missing, extra):
     code = (f"import sys; sys.modules[{missing!r}] = None\n"  # makes `import {missing}` fail
             f"try:\n    import {module}\nexcept ImportError as err:\n    print(err)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert f"pip install 'cnnbook[{extra}]'" in out.stdout
+    assert f"pip install 'cnnbook[{extra}] @ git+https://github.com/cnnbook/cnnbook@main'" in \
+        out.stdout

@@ -1,15 +1,21 @@
-"""(Re)write each chapter's install cell: cnnbook from the book's repository, where it is missing.
+"""(Re)write each chapter's install cell: what the chapter needs and the kernel lacks, installed.
 
     python -m tools.install_cell                        # every notebook in _toc.yml
     python -m tools.install_cell book/data.ipynb ...    # only these
 
-A reader who opens a chapter on Colab or Binder, or in a fresh Jupyter, runs its first code cell,
-which installs ``cnnbook`` with the extras the chapter imports (``torch``, ``tf``) plus the
-other packages it imports that cnnbook does not bring (``myst-nb``, ``scikit-image`` ...), from
-``git+<repository.url>@<repository.branch>`` of ``_config.yml``: the one place the repository is
-named, and never the package index, where the name cnnbook is not this project's. Where cnnbook
-is importable (``make book``, nbval, the GPU runner, Binder) the cell does nothing and prints
-nothing, so it stores no output. On Colab it also says how to attach a GPU when none is.
+A reader who opens a chapter on Colab or Binder, or in a fresh Jupyter, runs its first code cell.
+It checks, module by module, what the chapter needs: ``cnnbook`` itself (installed from
+``git+<repository.url>@<repository.branch>`` of ``_config.yml``, the one place the repository is
+named, and never from the package index, where the name cnnbook is not this project's), the
+frameworks its ``cnnbook`` imports need (read from the package: a module's top-level ``require()``
+calls and framework imports, followed through cnnbook's own imports and its packages' lazy
+``_WHERE`` tables), the frameworks and other packages it imports itself, and the modules its
+notebook metadata declares (``cnnbook.requires``). It pip-installs only the missing ones, each on
+its own (``torch>=2.4``, not ``cnnbook[torch]``), so a preinstalled torch, TensorFlow or Keras (as
+on Colab) is never replaced. Where everything is importable (``make book``, nbval, Binder) the
+cell does nothing and prints nothing, so it stores no output. On Colab without a GPU, a chapter
+that trains says, in one line, how to run the quick profile and what the full one cost on a
+2-core CPU (``book/full_profile_costs.json``, measured by ``make book``).
 
 The cell is found by its tag (``install-cnnbook``) and its source rewritten in place (its id,
 execution count and metadata stay); a notebook without one gets it just before its first code
@@ -20,10 +26,12 @@ indent=1, ensure_ascii=False)`` plus a newline, which round-trips the book's fil
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import re
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 TAG = "install-cnnbook"
 TAGS = [TAG, "hide-input"]
 IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", re.MULTILINE)
-EXTRAS = {"torch": "torch", "safetensors": "torch", "tensorflow": "tf", "keras": "tf"}
+CNNBOOK_IMPORT = re.compile(r"^\s*from\s+(cnnbook(?:\.\w+)*)\s+import\s+\(?([\w\s,]+?)\)?\s*$"
+                            r"|^\s*import\s+(cnnbook(?:\.\w+)*)", re.MULTILINE)
+FRAMEWORKS = ("torch", "safetensors", "tensorflow", "keras")  # the extras' modules
 CORE = {"cnnbook", "numpy", "matplotlib", "pooch", "tqdm", "PIL"}  # cnnbook's own dependencies
 # Modules chapters import that cnnbook's core and extras do not install, by their pip name.
 PIP_NAMES = {"myst_nb": "myst-nb", "skimage": "scikit-image", "sklearn": "scikit-learn",
              "scipy": "scipy", "IPython": "ipython"}
-GPU_HINT = [  # printed on Colab when no GPU is attached (wrapped for 80 columns)
-    '    print("No GPU attached: this chapter runs on the CPU, more slowly. "',
-    '          "For a GPU: Runtime > Change runtime type > T4 GPU, then run "',
-    '          "the notebook again.")',
-]
+PACKAGE = ROOT / "cnnbook"
+COSTS = ROOT / "book" / "full_profile_costs.json"
 
 
 def repository(root: Path = ROOT) -> tuple[str, str]:
@@ -65,55 +72,184 @@ def is_install_cell(cell: dict[str, Any]) -> bool:
     return TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def needs(nb: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """``(extras, packages)`` the notebook imports: cnnbook extras, and other pip packages."""
+def _module_file(name: str) -> Path | None:
+    """The source file of ``cnnbook.x.y`` (a module or a package's ``__init__``), if any."""
+    base = PACKAGE.parent.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements that run on import: the body, with ``try``/``if`` blocks opened."""
+    found: list[ast.stmt] = []
+    for node in body:
+        found.append(node)
+        if isinstance(node, ast.Try):
+            found += _module_level([*node.body, *node.orelse, *node.finalbody])
+            for handler in node.handlers:
+                found += _module_level(handler.body)
+        elif isinstance(node, ast.If):
+            found += _module_level([*node.body, *node.orelse])
+    return found
+
+
+def _top_level(path: Path) -> tuple[set[str], set[str], dict[str, str]]:
+    """Module-level framework needs, module-level cnnbook imports, and a package's lazy table."""
+    tree = ast.parse(path.read_text())
+    frameworks: set[str] = set()
+    internal: set[str] = set()
+    lazy: dict[str, str] = {}
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(
+        ".__init__")
+    for node in _module_level(tree.body):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                frameworks |= {top} & set(FRAMEWORKS)
+                if top == "cnnbook":
+                    internal.add(alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            top = node.module.split(".")[0]
+            frameworks |= {top} & set(FRAMEWORKS)
+            if top == "cnnbook":
+                internal.add(node.module)
+                internal |= {f"{node.module}.{a.name}" for a in node.names
+                             if _module_file(f"{node.module}.{a.name}")}
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value  # require("torch")
+            if getattr(call.func, "id", None) == "require" and call.args and \
+                    isinstance(call.args[0], ast.Constant):
+                frameworks.add(str(call.args[0].value).split(".")[0])
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_WHERE"
+                                                  for t in node.targets):
+            lazy = {k: f"{package}.{v}" for k, v in ast.literal_eval(node.value).items()}
+        elif isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            for leaf in ast.walk(node):  # lazy modules named in full ("cnnbook.x.y")
+                if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and \
+                        leaf.value.startswith("cnnbook.") and _module_file(leaf.value):
+                    lazy.setdefault("*", leaf.value)
+    return frameworks, internal, lazy
+
+
+def frameworks_of(name: str, names: tuple[str, ...] = (),
+                  seen: set[tuple[str, tuple[str, ...]]] | None = None) -> set[str]:
+    """The framework modules that importing ``name`` (and its ``names``) from cnnbook needs."""
+    seen = set() if seen is None else seen
+    path = _module_file(name)
+    if path is None or (name, names) in seen:
+        return set()
+    seen.add((name, names))
+    frameworks, internal, lazy = _top_level(path)
+    for module in internal:
+        frameworks |= frameworks_of(module, (), seen)
+    for attr in names:
+        if _module_file(f"{name}.{attr}"):
+            frameworks |= frameworks_of(f"{name}.{attr}", (), seen)
+        elif attr in lazy or "*" in lazy:
+            frameworks |= frameworks_of(lazy.get(attr, lazy.get("*", "")), (), seen)
+    return frameworks & set(FRAMEWORKS)
+
+
+def cnnbook_frameworks(code: str) -> set[str]:
+    """What a chapter's cnnbook imports need: ``from cnnbook.x import a, b``, ``import
+    cnnbook.x``, and attributes used on an imported cnnbook module (``explain.grad_cam``)."""
+    found: set[str] = set()
+    for match in CNNBOOK_IMPORT.finditer(code):
+        if match[3]:
+            found |= frameworks_of(match[3])
+            continue
+        module = match[1]
+        names = tuple(n.strip().split(" as ")[0] for n in match[2].split(",") if n.strip())
+        found |= frameworks_of(module, names)
+        for name in names:  # `from cnnbook import explain`, then `explain.grad_cam(...)`
+            if _module_file(f"{module}.{name}"):
+                used = tuple(sorted(set(re.findall(rf"\b{name}\.(\w+)", code))))
+                found |= frameworks_of(f"{module}.{name}", used)
+    return found
+
+
+def extra_requirements(root: Path = ROOT) -> dict[str, str]:
+    """``{module: requirement}`` of the extras, from pyproject.toml (``torch>=2.4``)."""
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    found = {}
+    for requirement in [*extras["torch"], *extras["tf"]]:
+        name = re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0]
+        found[name] = requirement
+    return found
+
+
+def needs(nb: dict[str, Any], root: Path = ROOT) -> dict[str, str]:
+    """``{module: what pip installs}`` for every module the chapter needs, cnnbook first."""
     code = "\n".join(source(c) for c in nb["cells"]
                      if c["cell_type"] == "code" and not is_install_cell(c))
     declared = nb["metadata"].get("cnnbook", {}).get("requires", [])
-    modules = set(IMPORT.findall(code)) | set(declared)
+    modules = set(IMPORT.findall(code)) | set(declared) | cnnbook_frameworks(code)
     modules -= set(sys.stdlib_module_names) | CORE
-    extras = sorted({EXTRAS[m] for m in modules if m in EXTRAS})
-    unknown = sorted(m for m in modules if m not in EXTRAS and m not in PIP_NAMES)
+    unknown = sorted(m for m in modules if m not in FRAMEWORKS and m not in PIP_NAMES)
     if unknown:
         raise ValueError(f"no pip name for {', '.join(unknown)}: add it to PIP_NAMES in {__name__}")
-    return extras, sorted(PIP_NAMES[m] for m in modules if m in PIP_NAMES)
+    frameworks = extra_requirements()
+    if "safetensors" in modules or "torch" in modules:  # the torch extra is both
+        modules |= {"torch", "safetensors"}
+    if "keras" in modules or "tensorflow" in modules:  # and the tf extra is both
+        modules |= {"tensorflow", "keras"}
+    url, branch = repository(root)
+    found = {"cnnbook": "cnnbook @ {REPO}"}
+    found.update({m: frameworks[m] for m in FRAMEWORKS if m in modules})
+    found.update({m: PIP_NAMES[m] for m in sorted(modules) if m in PIP_NAMES})
+    return found
 
 
-def cell_source(extras: list[str], packages: list[str], url: str, branch: str,
-                gpu_hint: bool) -> str:
+def full_cost(path: Path) -> float | None:
+    """Minutes the chapter took in the full profile when ``make book`` last measured it."""
+    if not COSTS.exists():
+        return None
+    seconds = json.loads(COSTS.read_text())["seconds"].get(path.stem)
+    return None if seconds is None else seconds / 60
+
+
+def cell_source(required: dict[str, str], url: str, branch: str,
+                cost_minutes: float | None) -> str:
     """The install cell's code, at most 80 columns wide."""
-    requirement = f"cnnbook[{','.join(extras)}] @ {{REPO}}" if extras else "cnnbook @ {REPO}"
     lines = [
-        "# Colab, Binder or a fresh Jupyter: install cnnbook from the book's",
-        "# repository, with what this chapter needs. Where cnnbook is installed",
-        "# already (as when the book is built), this cell does nothing.",
+        "# Colab, Binder or a fresh Jupyter: install what this chapter needs and",
+        "# the kernel lacks, cnnbook from the book's repository. What is installed",
+        "# already (torch, TensorFlow, Keras on Colab) is never replaced.",
         "import importlib",
         "import importlib.util",
-        *(["import shutil"] if gpu_hint else []),
+        *(["import shutil"] if cost_minutes is not None else []),
         "import subprocess",
         "import sys",
         "",
         f'REPO = "git+{url}@{branch}"',
-        'if importlib.util.find_spec("cnnbook") is None:',
-        "    packages = [",
-        f'        f"{requirement}",',
-        *(f'        "{package}",' for package in packages),
-        "    ]",
+        "NEEDS = {  # module: what pip installs when it is missing",
+        *(f'    "{module}": {"f" if "{REPO}" in pip else ""}"{pip}",'
+          for module, pip in required.items()),
+        "}",
+        "missing = [pip for module, pip in NEEDS.items()",
+        "           if importlib.util.find_spec(module) is None]",
+        "if missing:",
         '    pip = [sys.executable, "-m", "pip", "install", "--quiet"]',
-        "    subprocess.run([*pip, *packages], check=True)",
+        "    subprocess.run([*pip, *missing], check=True)",
         "    importlib.invalidate_caches()",
     ]
-    if gpu_hint:
+    if cost_minutes is not None:
         lines += ['if "google.colab" in sys.modules and shutil.which("nvidia-smi") is None:',
-                  *GPU_HINT]
+                  '    print("No GPU: for a short run, set os.environ[\"CNNBOOK_PROFILE\"] = "',
+                  '          "\"quick\" before the next cell; the full profile took "',
+                  f'          "{cost_minutes:.0f} min on a 2-core CPU when the book was built.")']
     return "\n".join(lines)
 
 
 def install_cell(nb: dict[str, Any], path: Path, root: Path = ROOT) -> dict[str, Any]:
     """The install cell for ``nb`` (with an id derived from the notebook's file name)."""
     url, branch = repository(root)
-    extras, packages = needs(nb)
-    text = cell_source(extras, packages, url, branch, gpu_hint=bool(extras))
+    required = needs(nb, root)
+    trains = any(m in required for m in FRAMEWORKS)
+    text = cell_source(required, url, branch, full_cost(path) if trains else None)
     return {"cell_type": "code", "execution_count": None,
             "id": hashlib.sha256(f"{path.name}:{TAG}".encode()).hexdigest()[:8],
             "metadata": {"tags": list(TAGS)}, "outputs": [],

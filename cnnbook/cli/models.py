@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from cnnbook._optional import install_hint
 from cnnbook.models import catalogue
 from cnnbook.models.summary import count_params
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                 counted = f"{count_params(entry.build(framework)):,}"
             except ImportError:
                 counted = "unavailable"
-                note = f"pip install 'cnnbook[{catalogue.EXTRAS[framework]}]'"
+                note = install_hint(catalogue.EXTRAS[framework])
             else:
                 note = entry.description
                 if counted != f"{expected:,}":

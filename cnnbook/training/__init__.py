@@ -16,7 +16,7 @@
 
 Inputs are NCHW ``(N, C, H, W)`` floats with integer labels ``(N,)`` or one-hot labels ``(N, K)``.
 This is a framework package: importing it imports torch (or raises an ImportError naming
-``pip install 'cnnbook[torch]'``).
+``pip install 'cnnbook[torch] @ git+https://github.com/cnnbook/cnnbook@main'``).
 """
 
 from __future__ import annotations

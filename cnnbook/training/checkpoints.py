@@ -44,7 +44,9 @@ try:
     import safetensors
     import safetensors.torch
 except ImportError as err:  # the torch extra installs it
-    raise ImportError("'safetensors' is needed for checkpoints: pip install 'cnnbook[torch]'"
+    from cnnbook._optional import install_hint
+
+    raise ImportError(f"'safetensors' is needed for checkpoints: {install_hint('torch')}"
                       ) from err
 
 from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
