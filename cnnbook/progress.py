@@ -23,11 +23,18 @@ PROGRESS_VAR = "CNNBOOK_PROGRESS"
 
 
 def _in_jupyter_kernel() -> bool:
+    """Whether code runs in a Jupyter kernel: its shell is ipykernel's ``ZMQInteractiveShell`` or
+    a subclass of it (Colab's shell is one; its class name differs)."""
     ipython = sys.modules.get("IPython")
     if ipython is None:
         return False
     shell = ipython.get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    if shell is None:
+        return False
+    zmqshell = sys.modules.get("ipykernel.zmqshell")
+    if zmqshell is not None and isinstance(shell, zmqshell.ZMQInteractiveShell):
+        return True
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
 
 
 def progress(iterable: Any = None, **kwargs: Any):

@@ -36,11 +36,21 @@ def test_models_command_flags_a_builder_that_disagrees_with_its_spec(capsys, mon
 
 
 def test_doctor_reports_versions_and_settings(capsys):
+    import cnnbook
     from cnnbook.cli import main
 
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
-    assert "cnnbook: 0.1.0" in out and "profile:" in out and "offline:" in out
+    assert f"cnnbook: {cnnbook.__version__}" in out and "profile:" in out and "offline:" in out
+
+
+def test_version_option(capsys):
+    import cnnbook
+    from cnnbook.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out == f"cnnbook {cnnbook.__version__}\n"
 
 
 def test_a_bad_model_framework_is_a_usage_error(capsys):

@@ -307,6 +307,24 @@ def test_bf16_autocast_runs_on_cpu_and_stays_close_to_fp32(mnist):
     assert isinstance(has_native_bf16("cpu"), bool)
 
 
+@pytest.mark.parametrize("capability, native", [((7, 5), False), ((8, 0), True), ((9, 0), True)])
+def test_bf16_counts_as_native_only_from_compute_capability_8(monkeypatch, capability, native):
+    """A T4 (7.5) emulates bf16, and torch.cuda.is_bf16_supported() says True for it."""
+    from cnnbook.training.speed import Speed
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index=None: capability)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
+    assert has_native_bf16("cuda") is native and has_native_bf16("cuda:0") is native
+    if native:
+        Speed(precision="bf16").check(torch.device("cuda"))
+    else:
+        with pytest.raises(ValueError, match="compute capability 8.0"):
+            Speed(precision="bf16").check(torch.device("cuda"))
+
+
 def test_bad_speed_options_fail_at_once_with_one_line_errors(mnist):
     (x, y), _ = mnist
     small = (x[:64], y[:64])

@@ -80,6 +80,11 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist):
     assert modules == {n for n in names if n.endswith(".py")}
     assert "cnnbook = cnnbook.cli:main" in entry_points
     assert "Provides-Extra: torch" in metadata and "Requires-Dist: numpy" in metadata
+    assert {"cnnbook/py.typed", "cnnbook/floors.toml"} <= set(names)  # typed; the book's floors
+    for line in ("Classifier: Framework :: Jupyter", "Classifier: Intended Audience :: Education",
+                 "Classifier: Programming Language :: Python :: 3.13",
+                 "Project-URL: Documentation, ", "Project-URL: Issues, "):
+        assert line in metadata, line
 
 
 def _run(venv: Path, cwd: Path, *args: str) -> str:
@@ -116,6 +121,9 @@ def test_the_wheel_installed_in_a_fresh_environment_runs_the_command(dist, tmp_p
     assert Path(where.strip()).is_relative_to(venv)  # the wheel's copy, not the repository's
     assert "{data,models,doctor,train,evaluate,predict}" in _run(venv, tmp_path, "cnnbook",
                                                                   "--help")
+    import cnnbook
+
+    assert _run(venv, tmp_path, "cnnbook", "--version") == f"cnnbook {cnnbook.__version__}\n"
     models = _run(venv, tmp_path, "cnnbook", "models", "--framework", "torch")
     assert "post_keras         classification torch         225,034" in models
     assert "mnist (MNIST): read from offline" in _run(venv, tmp_path, "cnnbook", "data", "list")
@@ -170,3 +178,82 @@ def test_readme_says_what_the_wheel_provides():
     assert {argv[1] for argv in commands} >= set(SUBCOMMANDS) - {"doctor"}
     for argv in commands:
         parser.parse_args(argv[1:])  # exits (fails the test) on an unknown option
+
+
+# --- the core on newer Pythons -----------------------------------------------------------------
+
+# Tests of the framework-free core (NumPy, matplotlib, Pillow, pooch, tqdm): loaders, formats,
+# splits, the NumPy ops, image plots, detection metrics, feature statistics.
+CORE_TESTS = ("test_datasets_formats.py", "test_datasets_images.py", "test_datasets_splits.py",
+              "test_datasets_fetch.py", "test_ops_conv.py", "test_plots_images.py",
+              "test_metrics_detection.py", "test_explain_features.py")
+
+
+def _interpreter(version: str) -> str | None:
+    """A working ``python3.X``: on PATH, or one of pyenv's installs."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates += sorted(str(p) for p in pyenv.glob(f"{version}.*/bin/python{version}"))
+    for candidate in candidates:
+        if candidate and subprocess.run([candidate, "-c", "import sys"],
+                                        capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def _core_requirements(wheel: Path) -> list[str]:
+    """The wheel's own requirements without extras (``numpy>=1.26`` ...)."""
+    with zipfile.ZipFile(wheel) as archive:
+        meta = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(meta).decode().splitlines()
+    return [line.split(": ", 1)[1] for line in lines
+            if line.startswith("Requires-Dist: ") and "extra ==" not in line]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version, resolution", [("3.12", "highest"), ("3.12", "lowest-direct"),
+                                                 ("3.13", "highest")])
+def test_the_core_installs_and_passes_on_other_pythons(dist, tmp_path, version, resolution):
+    """The wheel without extras on Python 3.12 and 3.13; on 3.12 also with the lowest versions its
+    requirements allow (``requires-python`` and the lower bounds are true)."""
+    python = _interpreter(version)
+    if python is None:
+        if os.environ.get("CNNBOOK_REQUIRE_INDEX", "").strip() == "1":
+            pytest.fail(f"python{version} not found, and CI must test the core on it")
+        pytest.skip(f"python{version} is not installed here")
+    uv = Path(sys.executable).with_name("uv")
+    if not uv.exists():
+        pytest.skip("uv is not installed (make setup installs it)")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV")) and k != "PYTHONPATH"}
+    env["UV_NO_CONFIG"] = "1"
+
+    def run(*args: str, cwd: Path = tmp_path) -> str:
+        done = subprocess.run([*args], cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"{args}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+        return done.stdout
+
+    venv = tmp_path / "venv"
+    run(str(uv), "venv", "--quiet", "--python", python, str(venv))
+    target = str(venv / "bin" / "python")
+    wheel = _wheel(dist)
+    run(str(uv), "pip", "install", "--quiet", "--python", target, "--resolution", resolution,
+        str(wheel), *_core_requirements(wheel))
+    run(str(uv), "pip", "install", "--quiet", "--python", target, "pytest", "hypothesis")
+    versions = run(target, "-c", "import cnnbook, numpy, matplotlib, sys; print(sys.version_info"
+                   "[:2], cnnbook.__version__, numpy.__version__, matplotlib.__version__, "
+                   "cnnbook.__file__)")
+    assert f"({version.replace('.', ', ')})" in versions and str(venv) in versions, versions
+    if resolution == "lowest-direct":  # numpy's lower bound, not a newer one
+        bound = next(r for r in _core_requirements(wheel) if r.startswith("numpy"))
+        assert f" {bound.split('>=')[1]}" in versions, (bound, versions)
+    assert run(str(venv / "bin" / "cnnbook"), "--version").startswith("cnnbook ")
+    # the repository's tests, copied so that the repository's cnnbook cannot shadow the wheel's
+    tests = tmp_path / "suite"
+    shutil.copytree(ROOT / "tests", tests / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tests / "pytest.ini").write_text("[pytest]\npythonpath = .\naddopts = -p no:cacheprovider\n")
+    out = run(target, "-m", "pytest", "-q", *(f"tests/{name}" for name in CORE_TESTS), cwd=tests)
+    assert " passed" in out and " failed" not in out, out[-2000:]
+    print(f"python {version} ({resolution}): {versions.strip()}; {out.strip().splitlines()[-1]}")

@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``cnnbook`` parser with every subcommand registered."""
     summary = (__doc__ or "").splitlines()[0].replace("``", "")
     parser = argparse.ArgumentParser(prog="cnnbook", description=summary)
+    from cnnbook import __version__
+
+    parser.add_argument("--version", action="version", version=f"cnnbook {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(f"cnnbook.cli.{name}").register(sub)

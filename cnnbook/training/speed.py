@@ -45,12 +45,17 @@ PRECISIONS: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat1
 
 
 def has_native_bf16(device: str | torch.device) -> bool:
-    """Whether ``device`` computes bf16 in hardware: a CUDA GPU that supports it, or a Linux CPU
-    whose flags list ``avx512_bf16`` or ``amx_bf16``. (Even then, whether bf16 autocast is faster
-    than float32 for a given model is a measurement, not a promise.)"""
+    """Whether ``device`` computes bf16 in hardware: a CUDA GPU of compute capability 8.0 or more
+    (Ampere on; ``torch.cuda.is_bf16_supported()`` also answers True for a T4, 7.5, which only
+    emulates bf16), or a Linux CPU whose flags list ``avx512_bf16`` or ``amx_bf16``. (Even then,
+    whether bf16 autocast is faster than float32 for a given model is a measurement, not a
+    promise.)"""
     device = torch.device(device)
     if device.type == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        if not torch.cuda.is_available():
+            return False
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return torch.cuda.get_device_capability(index)[0] >= 8
     if device.type == "cpu":
         try:
             flags = Path("/proc/cpuinfo").read_text()
@@ -88,7 +93,7 @@ class Speed:
             raise ValueError(f"precision='fp16' needs a CUDA GPU (loss scaling), not {device}; "
                              "use 'bf16' or 'fp32'")
         if self.precision == "bf16":
-            if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+            if device.type == "cuda" and not has_native_bf16(device):
                 raise ValueError(f"precision='bf16' needs a GPU with bf16 (compute capability "
                                  f"8.0+); {torch.cuda.get_device_name(device)} has none: use "
                                  "'fp16'")
