@@ -266,3 +266,20 @@ def test_a_missing_framework_names_the_extra(module, missing, extra):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert f"pip install 'cnnbook[{extra}] @ git+https://github.com/cnnbook/cnnbook@main'" in \
         out.stdout
+
+
+def test_ci_preamble_runs_without_the_shared_folder(tmp_path):
+    """Everything `.ci/run` does before `make test`, in a clone with no ../shared beside it (as on
+    GitHub): it must not fail on its own."""
+    run = (ROOT / ".ci" / "run").read_text()
+    preamble = run[:run.index("\nmake test\n")] + '\necho "preamble ok"\n'
+    repo = tmp_path / "clone" / "repo"
+    (repo / ".ci").mkdir(parents=True)
+    (repo / ".ci" / "run").write_text(preamble)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CNNBOOK_")}
+    env["CNNBOOK_CHROMIUM"] = sys.executable  # an executable: nothing to install
+    out = subprocess.run(["bash", str(repo / ".ci" / "run")], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "CNNBOOK_DATA_DIR=unset CNNBOOK_OFFLINE=0" in out.stdout
+    assert out.stdout.strip().endswith("preamble ok")
