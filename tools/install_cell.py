@@ -32,6 +32,7 @@ import json
 import re
 import sys
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -282,11 +283,31 @@ def update(path: Path, root: Path = ROOT) -> bool:
     return True
 
 
+def record_costs(report: Path, machine: str) -> None:
+    """Write ``COSTS`` from a full-profile build's execution report (chapters that passed)."""
+    data = json.loads(report.read_text())
+    if data.get("profile") != "full":
+        raise SystemExit(f"{report} is a {data.get('profile')!r} build; the costs are full's")
+    seconds = {Path(c["path"]).stem: round(c["seconds"]) for c in data["chapters"]
+               if c["passed"] and c["seconds"] is not None}
+    when = datetime.fromtimestamp(report.stat().st_mtime).strftime("%Y-%m-%d")
+    COSTS.write_text(json.dumps({"measured": f"make book (full profile) on {machine}, {when}",
+                                 "seconds": dict(sorted(seconds.items()))}, indent=1) + "\n")
+    print(f"wrote {COSTS} ({len(seconds)} chapters)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to update (default: every notebook in _toc.yml)")
+    parser.add_argument("--costs", type=Path, metavar="EXECUTION_JSON",
+                        help="first record each chapter's full-profile time from a full `make "
+                             "book`'s _build/reports/execution.json in " + COSTS.name)
+    parser.add_argument("--machine", default="a 2-core x86_64 CPU",
+                        help="the machine --costs was measured on, for the record")
     args = parser.parse_args(argv)
+    if args.costs:
+        record_costs(args.costs, args.machine)
     paths = args.notebooks or [ROOT / p for p in toc_notebooks()]
     for path in paths:
         try:

@@ -159,7 +159,8 @@ def relock(platforms: list[Platform]) -> None:
             result = compile_lock(platform, source, output, torch_source(platform))
             if result.returncode != 0:
                 raise SystemExit(f"{platform.name}: uv pip compile failed:\n{result.stderr}")
-            platform.lock.write_text(header(platform) + output.read_text())
+            text = output.read_text().replace(f"-r {source}", "-r requirements/top-cpu.txt")
+            platform.lock.write_text(header(platform) + text)
         print(f"wrote {platform.lock.relative_to(ROOT)} ({platform.describe()})")
 
 
