@@ -283,3 +283,16 @@ def test_ci_preamble_runs_without_the_shared_folder(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "CNNBOOK_DATA_DIR=unset CNNBOOK_OFFLINE=0" in out.stdout
     assert out.stdout.strip().endswith("preamble ok")
+
+
+def test_the_published_build_never_reuses_a_stale_execution_cache():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    caches = [s for s in workflow["jobs"]["build"]["steps"]
+              if str(s.get("uses", "")).startswith("actions/cache")]
+    (execution,) = [s for s in caches if "_build/.jupyter_cache" in s["with"]["path"]]
+    assert "restore-keys" not in execution["with"], "an older cache would publish stale numbers"
+    key = execution["with"]["key"]
+    for part in ("book/**", "cnnbook/**", "requirements/**", "pyproject.toml", "_config.yml"):
+        assert f"'{part}'" in key, part
+    build = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("run") == "make book")
+    assert build["env"]["CNNBOOK_PROFILE"] == "full"
