@@ -68,7 +68,7 @@ def resolve(names: list[str]) -> list[Path]:
 def run_chapter(path: Path, log: Path) -> dict[str, object]:
     env = {**os.environ, "CNNBOOK_PROFILE": "full", "CNNBOOK_FLOORS_LOG": str(log)}
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-               "--nbval-cell-timeout=1200", "-p", "no:cacheprovider", "-q", str(path)]
+               "--nbval-cell-timeout=1800", "-p", "no:cacheprovider", "-q", str(path)]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
