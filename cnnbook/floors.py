@@ -16,7 +16,8 @@ floor, a gap above zero, a difference below a ceiling. Each such bound lives in
 ``check("three_frameworks.torch_accuracy", value)`` raises ``AssertionError`` with one line that
 names the entry, the value, the bound and the recorded runs when the value is on the wrong side.
 ``tests/test_floors.py`` checks that every bound sits beyond its recorded runs by
-``max(margin, 3 * std(runs))`` and that every entry is used by a chapter.
+``max(margin, 3 * std(runs))`` (the margin alone while fewer than three runs are recorded) and that
+every check a chapter names is in the table.
 
 Measuring: with ``CNNBOOK_FLOORS_LOG=path.jsonl`` set, every ``check`` appends one JSON line
 (key, profile, value, seed, thread settings, data folder) before it compares, so a failing run is
@@ -41,6 +42,7 @@ from cnnbook.config import DATA_DIR_VAR, get_profile, get_seed
 TABLE = Path(__file__).with_name("floors.toml")
 LOG_VAR = "CNNBOOK_FLOORS_LOG"
 PROFILE_NAMES = ("quick", "full")
+MIN_RUNS_FOR_SPREAD = 3
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,12 @@ class Bound:
     runs: dict[str, tuple[float, ...]]
 
     def required_margin(self, profile: str) -> float:
-        """``max(margin, 3 * sample standard deviation of the runs)`` for ``profile``."""
+        """``max(margin, 3 * sample standard deviation of the runs)`` for ``profile``, once at
+        least ``MIN_RUNS_FOR_SPREAD`` runs are recorded; the stated margin before that (the
+        standard deviation of two runs is too unreliable to bound anything: its 95 % interval
+        spans about 0.45 to 32 times the true one)."""
         values = self.runs.get(profile, ())
-        if len(values) < 2:
+        if len(values) < MIN_RUNS_FOR_SPREAD:
             return self.margin
         mean = sum(values) / len(values)
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
@@ -113,7 +118,7 @@ def _record(key: str, profile: str, value: float) -> None:
         handle.write(json.dumps(row) + "\n")
 
 
-def check(key: str, value: float, *, profile: str | None = None) -> float:
+def check(key: str, value: float, *, profile: str | None = None) -> None:
     """Assert that ``value`` is on the safe side of the bound ``key`` for the active profile.
 
     Args:
@@ -121,8 +126,7 @@ def check(key: str, value: float, *, profile: str | None = None) -> float:
         value: the measured number (an accuracy, a gap, a ratio).
         profile: ``"quick"`` or ``"full"``; default: the active profile (``CNNBOOK_PROFILE``).
 
-    Returns:
-        ``value`` as a float, so a chapter can check and keep it in one line.
+    Returns nothing, so a cell that ends with a check shows no output (nbval compares outputs).
 
     Raises:
         KeyError: for a key that is not in the table.
@@ -141,4 +145,3 @@ def check(key: str, value: float, *, profile: str | None = None) -> float:
         seen = f"recorded runs {min(runs):.4g} to {max(runs):.4g}" if runs else "no recorded runs"
         raise AssertionError(f"{key}: {value:.4f} is {side} {bound.bounds[name]} in the {name} "
                              f"profile ({seen}; {bound.what})")
-    return value
