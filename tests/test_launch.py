@@ -159,7 +159,7 @@ def test_on_colab_without_a_gpu_it_says_how_to_run_quickly(monkeypatch, capsys):
     for text in texts:
         run_cell(text, monkeypatch, colab=True, gpu=False)
         out = capsys.readouterr().out
-        assert out.count("\n") == 1 and 'CNNBOOK_PROFILE"] = "quick"' in out
+        assert out.count("\n") == 1 and "os.environ['CNNBOOK_PROFILE'] = 'quick'" in out
         assert re.search(r"the full profile took \d+ min on a 2-core CPU", out), out
         run_cell(text, monkeypatch, colab=True, gpu=True)
         run_cell(text, monkeypatch, colab=False, gpu=False)

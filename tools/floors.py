@@ -26,7 +26,7 @@ HEADER = """\
 #
 # [chapter.name]  what: the number checked; bound: "floor" (value >= bound) or "ceiling" (<=);
 # quick, full: the bound per profile; margin: the least distance between the bound and the worst
-# recorded run (3 standard deviations of the runs, if larger, is required instead; a test checks);
+# recorded run (from three runs on, 3 standard deviations of the runs, if larger; a test checks);
 # runs.quick, runs.full: the values measured by executing the chapters, runs that differ in seed
 # (CNNBOOK_SEED) and thread count. Add runs with `python -m tools.floors add LOG.jsonl`.
 """

@@ -239,8 +239,8 @@ def cell_source(required: dict[str, str], url: str, branch: str,
     ]
     if cost_minutes is not None:
         lines += ['if "google.colab" in sys.modules and shutil.which("nvidia-smi") is None:',
-                  '    print("No GPU: for a short run, set os.environ[\"CNNBOOK_PROFILE\"] = "',
-                  '          "\"quick\" before the next cell; the full profile took "',
+                  '    print("No GPU: for a short run, set os.environ[\'CNNBOOK_PROFILE\'] = "',
+                  '          "\'quick\' before the next cell; the full profile took "',
                   f'          "{cost_minutes:.0f} min on a 2-core CPU when the book was built.")']
     return "\n".join(lines)
 
@@ -249,8 +249,9 @@ def install_cell(nb: dict[str, Any], path: Path, root: Path = ROOT) -> dict[str,
     """The install cell for ``nb`` (with an id derived from the notebook's file name)."""
     url, branch = repository(root)
     required = needs(nb, root)
-    trains = any(m in required for m in FRAMEWORKS)
-    text = cell_source(required, url, branch, full_cost(path) if trains else None)
+    cost = full_cost(path) if any(m in required for m in FRAMEWORKS) else None
+    # a chapter that runs in under a minute needs no advice on how to run it quickly
+    text = cell_source(required, url, branch, cost if cost is not None and cost >= 1 else None)
     return {"cell_type": "code", "execution_count": None,
             "id": hashlib.sha256(f"{path.name}:{TAG}".encode()).hexdigest()[:8],
             "metadata": {"tags": list(TAGS)}, "outputs": [],
