@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tools import install_cell
+from tools.lock import pins as pins_of
 from tools.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,19 +190,10 @@ def test_the_tool_writes_the_cell_once_and_follows_the_config(tmp_path):
     assert f'"git+{URL}@v2"' in "".join(updated["source"])
 
 
-def _pins(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
-    return pins
-
-
 def test_binder_builds_the_locked_cpu_set_and_the_package_from_the_checkout():
     binder = (ROOT / "binder" / "requirements.txt").read_text()
-    lock = _pins(ROOT / "requirements" / "cpu-lock.txt")
-    pins = _pins(ROOT / "binder" / "requirements.txt")
+    lock = pins_of((ROOT / "requirements" / "cpu-lock.txt").read_text())
+    pins = pins_of((ROOT / "binder" / "requirements.txt").read_text())
     assert {"torch", "tensorflow-cpu", "safetensors", "numpy"} <= pins.keys()
     assert {name: lock.get(name) for name in pins} == pins
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in binder
