@@ -12,7 +12,7 @@ import pytest
 
 from cnnbook import floors
 from tools import floors as floors_tool
-from tools.toc import toc_notebooks
+from tools import toc
 
 ROOT = floors.TABLE.parents[1]
 HIDDEN = {"remove-cell", "remove-input"}
@@ -36,14 +36,9 @@ DETERMINISTIC = {
 
 
 def _hidden_cells():
-    for path in toc_notebooks(ROOT):
-        nb = json.loads((ROOT / path).read_text())
-        for index, cell in enumerate(nb["cells"]):
-            tags = set(cell.get("metadata", {}).get("tags", []))
-            if cell["cell_type"] == "code" and tags & HIDDEN:
-                source = cell["source"] if isinstance(cell["source"], str) else "".join(
-                    cell["source"])
-                yield path, index, source
+    for path, index, cell in toc.toc_cells(ROOT):
+        if cell["cell_type"] == "code" and toc.tags(cell) & HIDDEN:
+            yield path, index, toc.source(cell)
 
 
 def _bounds_in(node: ast.AST) -> list[str]:

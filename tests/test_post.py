@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.toc import toc_notebooks
+from tools import toc
 
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -69,13 +69,8 @@ def normalise(code: str) -> str:
 
 def tagged_cells(tag: str) -> list[tuple[str, int, str]]:
     """``(notebook, cell index, source)`` of every code cell tagged ``tag`` in the TOC."""
-    found = []
-    for path in toc_notebooks(ROOT):
-        cells = json.loads((ROOT / path).read_text())["cells"]
-        for index, cell in enumerate(cells):
-            if cell["cell_type"] == "code" and tag in cell.get("metadata", {}).get("tags", []):
-                found.append((str(path), index, "".join(cell["source"])))
-    return found
+    return [(str(path), index, toc.source(cell)) for path, index, cell in toc.toc_cells(ROOT)
+            if cell["cell_type"] == "code" and tag in toc.tags(cell)]
 
 
 def test_the_committed_fingerprints_are_the_posts(post_text, committed):
@@ -109,12 +104,10 @@ def test_runnable_copies_change_nothing_silently(committed):
 
 def test_verbatim_cells_that_cannot_run_are_not_executed():
     """A verbatim cell either runs, or carries both skip tags and has no outputs."""
-    for path in toc_notebooks(ROOT):
-        for index, cell in enumerate(json.loads((ROOT / path).read_text())["cells"]):
-            tags = set(cell.get("metadata", {}).get("tags", []))
-            if "post-verbatim" in tags and "skip-execution" in tags:
-                assert "nbval-skip" in tags, f"{path} cell {index}: add nbval-skip"
-                assert not cell["outputs"], f"{path} cell {index}: stored outputs"
+    for path, index, cell in toc.toc_cells(ROOT):
+        if {"post-verbatim", "skip-execution"} <= toc.tags(cell):
+            assert "nbval-skip" in toc.tags(cell), f"{path} cell {index}: add nbval-skip"
+            assert not cell["outputs"], f"{path} cell {index}: stored outputs"
 
 
 def test_github_turns_the_post_requirement_off_and_ci_keeps_it_on():

@@ -12,13 +12,12 @@ with its reason.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tools.toc import toc_notebooks
+from tools.toc import source, toc_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 GLUE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
@@ -86,17 +85,14 @@ def _figure_strings(source: str) -> list[str]:
 def _documents() -> dict[str, str]:
     docs = {"README.md": (ROOT / "README.md").read_text(),
             "book/intro.md": (ROOT / "book" / "intro.md").read_text()}
-    for path in toc_notebooks(ROOT):
-        nb = json.loads((ROOT / path).read_text())
-        parts = []
-        for cell in nb["cells"]:
-            text = "".join(cell["source"])
-            if cell["cell_type"] == "markdown":
-                parts.append(text)
-            elif cell["cell_type"] == "code":
-                parts += _figure_strings(text)
-        docs[str(path)] = "\n".join(parts)
-    return docs
+    parts: dict[str, list[str]] = {}
+    for path, _, cell in toc_cells(ROOT):
+        text = source(cell)
+        if cell["cell_type"] == "markdown":
+            parts.setdefault(str(path), []).append(text)
+        elif cell["cell_type"] == "code":
+            parts.setdefault(str(path), []).extend(_figure_strings(text))
+    return docs | {path: "\n".join(texts) for path, texts in parts.items()}
 
 
 @pytest.mark.parametrize("sentence", FIXTURES)

@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from tools.toc import toc_notebooks
+from tools.toc import source, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "install-cnnbook"
@@ -62,11 +62,6 @@ def repository(root: Path = ROOT) -> tuple[str, str]:
     if not repo.get("url") or not repo.get("branch"):
         raise ValueError(f"{root / '_config.yml'}: repository.url and repository.branch are needed")
     return str(repo["url"]).rstrip("/"), str(repo["branch"])
-
-
-def source(cell: dict[str, Any]) -> str:
-    text = cell.get("source", "")
-    return text if isinstance(text, str) else "".join(text)
 
 
 def is_install_cell(cell: dict[str, Any]) -> bool:

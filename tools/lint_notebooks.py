@@ -28,6 +28,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.toc import source
+
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 LINE_LENGTH = 80
@@ -38,12 +40,6 @@ _ESCAPE = re.compile(r"^(\s*)(?:[%!?].*|[\w.]+\?\??\s*)$")
 _ESCAPE_ASSIGN = re.compile(r"^(\s*)([\w.]+(?:\s*,\s*[\w.]+)*)\s*=\s*[%!].*$")
 _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
 _NOQA = re.compile(r"#\s*noqa(?!:)|#\s*noqa:[^#]*\bE501\b", re.IGNORECASE)
-
-
-def source(cell: dict[str, Any]) -> str:
-    """A cell's source as one string (nbformat allows a string or a list of lines)."""
-    text = cell.get("source", "")
-    return text if isinstance(text, str) else "".join(text)
 
 
 def mask_magics(text: str) -> str:

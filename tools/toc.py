@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -31,6 +34,24 @@ def toc_pages(root: Path = ROOT) -> list[str]:
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
     """The TOC's pages that are notebooks, as paths relative to the repository root."""
     return [Path(f"{page}.ipynb") for page in toc_pages(root) if (root / f"{page}.ipynb").exists()]
+
+
+def source(cell: dict[str, Any]) -> str:
+    """A cell's source as one string (nbformat allows a string or a list of lines)."""
+    text = cell.get("source", "")
+    return text if isinstance(text, str) else "".join(text)
+
+
+def toc_cells(root: Path = ROOT) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+    """``(notebook, cell index, cell)`` for every cell of every notebook in the TOC, in order."""
+    for path in toc_notebooks(root):
+        for index, cell in enumerate(json.loads((root / path).read_text())["cells"]):
+            yield path, index, cell
+
+
+def tags(cell: dict[str, Any]) -> set[str]:
+    """A cell's tags."""
+    return set(cell.get("metadata", {}).get("tags", []))
 
 
 if __name__ == "__main__":
