@@ -91,6 +91,7 @@ test-notebooks: setup
 test-book: setup
 	mkdir -p _build && $(BIN)/python -m tools.book_config --execute off > _build/_config.noexec.yml
 	$(BIN)/jupyter-book build $(JB_FLAGS) --all --config _build/_config.noexec.yml .
+	$(BIN)/python -m tools.edition --stored
 
 test-browser: setup
 	$(BIN)/python -m pytest -m browser tests

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools import build_book, test_full
+from tools import build_book, edition, test_full
 from tools.toc import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def fixture_book(tmp_path: Path) -> Path:
     (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n- file: first\n- file: broken\n- file: after\n")
-    (tmp_path / "intro.md").write_text("# A fixture book\n")
+    (tmp_path / "intro.md").write_text(f"# A fixture book\n\n{edition.PLACEHOLDER}\n")
     (tmp_path / "first.ipynb").write_text(_notebook("First", "print('first', 1 + 1)"))
     (tmp_path / "broken.ipynb").write_text(_notebook(
         "Broken", "accuracy = 0.9695\nassert accuracy > 0.97, f'accuracy {accuracy:.4f}'"))
@@ -63,6 +63,13 @@ def test_a_failing_chapter_does_not_hide_the_others(fixture_book, capsys):
     assert f"report: {report}" in out and "accuracy 0.9695" in report.read_text()
     record = json.loads((fixture_book / "_build" / "reports" / "execution.json").read_text())
     assert [c["passed"] for c in record["chapters"]] == [True, False, True]
+    # the first page carries the edition card of this build
+    intro = (html / "intro.html").read_text()
+    assert 'id="edition-card"' in intro and edition.PLACEHOLDER not in intro
+    assert "1 of 3 chapters failed to execute" in intro
+    assert "<strong>Profile:</strong> quick" in intro
+    card = json.loads((fixture_book / "_build" / "reports" / "edition.json").read_text())
+    assert card["executed"] and card["chapters"] == 3 and card["failed"] == 1
 
     # fixed, the next build executes only the changed chapter and passes
     (fixture_book / "broken.ipynb").write_text(_notebook("Broken", "print('fixed')"))

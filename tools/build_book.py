@@ -13,6 +13,7 @@ Written under ``<root>/_build/``:
 
 - ``reports/<chapter>.log``: the traceback of each chapter that failed;
 - ``reports/execution.json``: per chapter, ``"passed"``/``"failed"`` and seconds of execution;
+- ``reports/edition.json``: the edition card, also written into the first page (tools/edition.py);
 - the failed chapter's page carries a banner that says its outputs are not this build's.
 
 Exit status: 0 when the build and every chapter passed, 1 otherwise.
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from tools import edition
 from tools.book_config import derived_config
 from tools.toc import toc_pages
 
@@ -141,6 +143,12 @@ def build(root: Path, profile: str) -> int:
         {"profile": profile, "seconds": round(seconds, 1), "sphinx_exit": code,
          "chapters": [{"path": c.path, "passed": c.passed, "seconds": c.seconds,
                        "message": c.message} for c in chapters]}, indent=1) + "\n")
+    page = edition.root_page(build_dir / "html", root)
+    if page.exists():
+        executed = sum(c.seconds or 0.0 for c in chapters)
+        failed = sum(not c.passed for c in chapters)
+        edition.insert(build_dir / "html", root,
+                       edition.executed_card(root, profile, executed, len(chapters), failed))
     print("\n".join(summary(chapters, code, seconds)), flush=True)
     return 0 if code == 0 and all(c.passed for c in chapters) else 1
 
