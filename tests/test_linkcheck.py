@@ -1,4 +1,4 @@
-"""`make linkcheck` (tools/linkcheck.py) against a loopback server."""
+"""`make linkcheck` (tools/linkcheck.py) against a loopback server, and its scheduled workflow."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cnnbook.datasets.registry import MNIST
 from cnnbook.datasets.spec import Dataset, RemoteFile
@@ -219,3 +220,20 @@ def test_main_prints_a_table_writes_the_report_and_fails_on_a_broken_mirror(serv
     assert linkcheck.main(args, registry=toy("/good.bin", "/nohead.bin", "/moved")) == 0
     assert "12 OK, 0 broken, 1 skipped" in capsys.readouterr().out
 
+
+# --- the workflow and the Makefile -----------------------------------------------------------
+
+def test_the_link_check_is_scheduled_and_never_runs_in_the_main_ci():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "links.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert re.fullmatch(r"[\d*]+ [\d*]+ \* \* [0-6]", triggers["schedule"][0]["cron"])
+    steps = [s.get("run", "") for job in workflow["jobs"].values() for s in job["steps"]]
+    assert "make linkcheck" in steps
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\.PHONY:.* linkcheck\b", makefile, re.M)
+    assert "make linkcheck" in makefile and "make linkcheck" in (ROOT / "README.md").read_text()
+    test_targets = re.search(r"^test: (.*)$", makefile, re.M).group(1).split()
+    assert "linkcheck" not in test_targets
+    for path in (".ci/run", ".github/workflows/ci.yml", ".github/workflows/pages.yml"):
+        assert "linkcheck" not in (ROOT / path).read_text(), path
