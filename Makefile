@@ -23,7 +23,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 1
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
 
-.PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-full test-gpu bench lock lock-check clean
+.PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-full test-gpu bench linkcheck lock lock-check clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every notebook)"
@@ -32,6 +32,7 @@ help:
 	@echo "make test-full CHAPTERS=\"training_well speed\"   the chapters in the full profile (default: changed ones)"
 	@echo "make test-gpu   nbval (lax) over the notebooks that need no TensorFlow, on a CUDA GPU"
 	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
+	@echo "make linkcheck   (network) dataset mirrors' sizes and the built book's external links"
 
 setup: $(STAMP) $(MATHJAX)
 
@@ -107,6 +108,14 @@ test-gpu:
 bench: setup
 	$(BIN)/python bench/bench_datasets.py
 	$(BIN)/python bench/bench_training.py
+
+# Network: each dataset mirror must answer with the registry's size, and each external link of the
+# built book (_build/html; else the sources) must answer. A table, _build/reports/links.json, and a
+# non-zero exit when something is broken. Not part of `make test`: .github/workflows/links.yml runs
+# it weekly. It needs only NumPy (the registry): .venv's Python when there is one, else $(PYTHON).
+LINKCHECK_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+linkcheck:
+	$(LINKCHECK_PYTHON) -m tools.linkcheck
 
 # One lock per platform (Linux, macOS arm64, Windows) with uv, from the public indexes only
 # (tools/lock.py); `make lock-check` resolves them again, as a test in `make test` does.

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 import cnnbook.datasets as ds
-from cnnbook.datasets.fetch import locate
+from cnnbook import config
+from cnnbook.datasets.download import sha256
+from cnnbook.datasets.fetch import cache_folder, locate
 from cnnbook.datasets.formats import CifarPython, IdxGzip
 from cnnbook.datasets.idx import write_idx
 from cnnbook.datasets.loaders import read_available
@@ -52,6 +54,27 @@ def test_cifar_mirrors_share_one_file_hash_and_size():
     assert file.urls == CIFAR_URLS  # the authors' page first, then the byte-identical copies
     assert file.name == "cifar-10-python.tar.gz" and file.size == 170498071
     assert file.sha256 == "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+
+
+REGISTRY_FILES = [(d, f) for d in ds.REGISTRY.values() for f in d.files]
+
+
+@pytest.mark.parametrize("dataset, file", REGISTRY_FILES,
+                         ids=[f"{d.name}/{f.name}" for d, f in REGISTRY_FILES])
+def test_the_size_agrees_with_a_local_canonical_copy(dataset, file):
+    """A registry size is checked against the real file wherever one is here: a copy with the
+    registry's SHA-256 in the download cache (GitHub's CI fetches MNIST and CIFAR-10 into it) or
+    the offline folder. `make linkcheck` compares the same size with what each mirror serves.
+    The offline folder's gzip files are re-compressed (other hashes): they prove nothing."""
+    places = [cache_folder(dataset.name)]
+    if (root := config.data_dir()) is not None:
+        places += [root / dataset.format.folder, root]
+    copies = [p / file.name for p in places if (p / file.name).is_file()]
+    canonical = [p for p in copies if sha256(p) == file.sha256]
+    if not canonical:
+        pytest.skip(f"no copy of {file.name} with its SHA-256 in {', '.join(map(str, places))}")
+    for path in canonical:
+        assert path.stat().st_size == file.size, f"{path}: the registry's size is wrong"
 
 
 def test_fields_read_like_the_former_dicts():
