@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnbook.metrics._checks import check_box_list
 from cnnbook.metrics.detection import batched_nms
 
 __all__ = ["ALPHA", "DEFAULT_LAYOUT", "Detections", "TargetLayout", "decode_detections",
@@ -119,16 +120,20 @@ def encode_targets(boxes: Sequence[np.ndarray], labels: Sequence[np.ndarray],
     Returns:
         ``(targets, collisions)``: ``(N, layout.channels, H / stride, W / stride)`` float32 and
         the number of objects whose centre cell an earlier object already held.
+
+    Raises:
+        ValueError: one line: a box with its corners in the wrong order or a non-finite
+            coordinate (naming ``boxes[i][k]``), an empty box, a class outside the layout's.
     """
     if len(boxes) != len(labels):
         raise ValueError(f"{len(boxes)} box arrays but {len(labels)} label arrays")
+    checked = check_box_list(boxes, "boxes")
     gh, gw = layout.grid(*image_size)
     s = float(layout.stride)
     targets = np.zeros((len(boxes), layout.channels, gh, gw), np.float32)
     ys, xs = np.arange(gh, dtype=np.float64)[:, None], np.arange(gw, dtype=np.float64)[None, :]
     collisions = 0
-    for i, (b, lab) in enumerate(zip(boxes, labels, strict=True)):
-        b = np.asarray(b, np.float64).reshape(-1, 4)
+    for i, (b, lab) in enumerate(zip(checked, labels, strict=True)):
         lab = np.asarray(lab).reshape(-1)
         taken: set[tuple[int, int]] = set()
         if len(b) != len(lab):

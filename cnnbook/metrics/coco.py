@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnbook._optional import require
+from cnnbook.metrics._checks import check_box_list
 
 __all__ = ["CocoReference", "coco_reference"]
 
@@ -41,7 +42,10 @@ def coco_reference(gt_boxes: Sequence[object], gt_labels: Sequence[object],
                    det_boxes: Sequence[object], det_scores: Sequence[object],
                    det_labels: Sequence[object], *, num_classes: int) -> CocoReference:
     """``COCOeval`` (bbox) of per-image detections against per-image ground truth, in the
-    arguments' format of :func:`~cnnbook.metrics.detection.evaluate_detections`."""
+    arguments' format of :func:`~cnnbook.metrics.detection.evaluate_detections`; boxes are
+    checked in the same way (a box with its corners in the wrong order is a ``ValueError``)."""
+    gt_boxes = check_box_list(gt_boxes, "gt_boxes")
+    det_boxes = check_box_list(det_boxes, "det_boxes", len(gt_boxes))
     coco = require("pycocotools.coco")
     cocoeval = require("pycocotools.cocoeval")
     images = [{"id": i + 1} for i in range(len(gt_boxes))]

@@ -3,6 +3,10 @@ precision, written to give pycocotools' numbers exactly (the tests compare them 
 
 Boxes are ``(K, 4)`` float arrays ``(x1, y1, x2, y2)`` in pixels, corners on a continuous grid:
 a box's width is ``x2 - x1`` (no "+1"; pycocotools has none either, it takes ``(x, y, w, h)``).
+Every function here refuses, with a one-line ``ValueError`` naming the argument and the first bad
+box, a box with a non-finite coordinate or with its corners in the wrong order (``x2 < x1`` or
+``y2 < y1``), which pycocotools, reading it as a negative width or height, would score
+differently (:func:`cnnbook.metrics._checks.check_boxes`).
 
 - :func:`box_iou`: intersection over union of every pair of two sets of boxes.
 - :func:`nms`: greedy non-maximum suppression; :func:`batched_nms` does it per class.
@@ -26,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnbook.metrics._checks import check_box_list, check_boxes
+
 __all__ = ["COCO_IOU_THRESHOLDS", "COCO_RECALL_THRESHOLDS", "DetectionScores", "batched_nms",
            "box_iou", "evaluate_detections", "nms"]
 
@@ -34,23 +40,11 @@ COCO_IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) 
 COCO_RECALL_THRESHOLDS = np.linspace(0.0, 1.0, int(np.round((1.0 - 0.0) / 0.01)) + 1)
 
 
-def _boxes(boxes: object, name: str) -> np.ndarray:
-    array = np.asarray(boxes, dtype=np.float64)
-    if array.size == 0:
-        return array.reshape(0, 4)
-    if array.ndim != 2 or array.shape[1] != 4:
-        raise ValueError(f"{name} must be boxes (K, 4) as (x1, y1, x2, y2), got shape "
-                         f"{array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} holds a non-finite coordinate")
-    return array
-
-
 def box_iou(a: object, b: object) -> np.ndarray:
     """IoU of every box of ``a`` ``(N, 4)`` with every box of ``b`` ``(M, 4)``, both
     ``(x1, y1, x2, y2)``: ``(N, M)`` float64. Computed as pycocotools does (areas ``w * h``,
     union ``area_a + area_b - intersection``); 0 where boxes do not overlap or are empty."""
-    a, b = _boxes(a, "a"), _boxes(b, "b")
+    a, b = check_boxes(a, "a"), check_boxes(b, "b")
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])  # (N,)
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # (M,)
     w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
@@ -77,7 +71,7 @@ def nms(boxes: object, scores: object, iou_threshold: float) -> np.ndarray:
     Returns:
         The indices of the kept boxes, int64, by decreasing score (ties: lower index first).
     """
-    boxes = _boxes(boxes, "boxes")
+    boxes = check_boxes(boxes, "boxes")
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(boxes):
         raise ValueError(f"{len(boxes)} boxes but {len(scores)} scores")
@@ -99,7 +93,7 @@ def batched_nms(boxes: object, scores: object, labels: object,
                 iou_threshold: float) -> np.ndarray:
     """:func:`nms` within each class of ``labels`` ``(K,)``: boxes of different classes never
     suppress each other. Returns kept indices by decreasing score (ties: lower index first)."""
-    boxes = _boxes(boxes, "boxes")
+    boxes = check_boxes(boxes, "boxes")
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     labels = np.asarray(labels).reshape(-1)
     if not len(boxes) == len(scores) == len(labels):
@@ -212,11 +206,9 @@ def evaluate_detections(gt_boxes: Sequence[object], gt_labels: Sequence[object],
     thresholds = np.asarray(iou_thresholds, dtype=np.float64).reshape(-1)
     if len(thresholds) == 0 or ((thresholds < 0) | (thresholds > 1)).any():
         raise ValueError("iou_thresholds must be a non-empty list of values in [0, 1]")
-    gtb = [_boxes(b, f"gt_boxes[{i}]") for i, b in enumerate(gt_boxes)]
+    gtb = check_box_list(gt_boxes, "gt_boxes")
     gtl = _as_list(gt_labels, "gt_labels", n)
-    if len(det_boxes) != n:
-        raise ValueError(f"det_boxes has {len(det_boxes)} images, expected {n}")
-    dtb = [_boxes(b, f"det_boxes[{i}]") for i, b in enumerate(det_boxes)]
+    dtb = check_box_list(det_boxes, "det_boxes", n)
     dts = [s.astype(np.float64) for s in _as_list(det_scores, "det_scores", n)]
     dtl = _as_list(det_labels, "det_labels", n)
     for i in range(n):

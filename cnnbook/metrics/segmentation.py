@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cnnbook.metrics._checks import check_mask
+
 __all__ = ["SegmentationScores", "confusion_matrix", "mean_iou", "per_class_iou",
            "pixel_accuracy", "present_classes", "segmentation_scores"]
 
@@ -29,19 +31,13 @@ def confusion_matrix(target: ArrayLike, prediction: ArrayLike, num_classes: int)
     """``(num_classes, num_classes)`` int64 counts: row = true class, column = predicted class.
 
     Raises:
-        ValueError: shapes differ, or a value is not an integer class in ``[0, num_classes)``.
+        ValueError: one line: shapes differ, or a value is not an integer class in
+            ``[0, num_classes)`` (naming the mask and the first bad pixel's index).
     """
     t, p = np.asarray(target), np.asarray(prediction)
     if t.shape != p.shape:
         raise ValueError(f"target {t.shape} and prediction {p.shape} must have the same shape")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be positive, not {num_classes}")
-    for what, a in (("target", t), ("prediction", p)):
-        if a.size and not np.issubdtype(a.dtype, np.integer):
-            raise ValueError(f"{what} must hold integer classes, not {a.dtype}")
-        if a.size and (a.min() < 0 or a.max() >= num_classes):
-            raise ValueError(f"{what} has classes outside [0, {num_classes}): "
-                             f"{int(a.min())}..{int(a.max())}")
+    t, p = check_mask(t, num_classes, "target"), check_mask(p, num_classes, "prediction")
     flat = t.astype(np.int64).ravel() * num_classes + p.astype(np.int64).ravel()
     return np.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 

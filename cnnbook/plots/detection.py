@@ -6,8 +6,8 @@
   line per entry, with its AP in the legend.
 
 Images are NCHW ``(N, 1, H, W)`` (or ``(N, H, W)``); boxes ``(K, 4)`` ``(x1, y1, x2, y2)`` in
-pixels with ``x2``/``y2`` exclusive, drawn on the pixel edges of an ``imshow`` panel. NumPy and
-matplotlib only.
+pixels with ``x2``/``y2`` exclusive (``x2 >= x1``, ``y2 >= y1``: others are refused), drawn on
+the pixel edges of an ``imshow`` panel. NumPy and matplotlib only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from cnnbook.metrics._checks import check_box_list
 from cnnbook.plots import style
 
 __all__ = ["plot_pr_curves", "show_detections"]
@@ -44,6 +45,10 @@ def show_detections(images: np.ndarray, boxes: Sequence[np.ndarray],
         images: ``(N, 1, H, W)`` or ``(N, H, W)`` in ``[0, 1]``.
         boxes, labels, scores: per image, the detections ``(K_i, 4)``, ``(K_i,)``, ``(K_i,)``.
         gt_boxes, gt_labels: per image, the ground truth (optional).
+
+    Raises:
+        ValueError: one line: counts that differ, or a box with its corners in the wrong order
+            or a non-finite coordinate (naming ``boxes[i][k]`` or ``gt_boxes[i][k]``).
     """
     imgs = np.asarray(images, dtype=float)
     if imgs.ndim == 4:
@@ -56,20 +61,26 @@ def show_detections(images: np.ndarray, boxes: Sequence[np.ndarray],
                          "box, label and score arrays")
     if titles is not None and len(titles) != n:
         raise ValueError(f"{n} images but {len(titles)} titles")
+    boxes = check_box_list(boxes, "boxes")
+    for i, b in enumerate(boxes):
+        if not len(b) == np.size(labels[i]) == np.size(scores[i]):
+            raise ValueError(f"image {i}: {len(b)} boxes, {np.size(labels[i])} labels and "
+                             f"{np.size(scores[i])} scores")
+    if gt_boxes is not None:
+        gt_boxes = check_box_list(gt_boxes, "gt_boxes", n)
     fig, axes = style.panel_grid(n, min(ncols, n), title=title, panel=2.2)
     for i, ax in enumerate(axes[:n]):
         style.imshow(ax, imgs[i], cmap=style.IMAGE_CMAP, vmin=0, vmax=1)
         if gt_boxes is not None:
             gl = gt_labels[i] if gt_labels is not None else [None] * len(gt_boxes[i])
-            for box, lab in zip(np.asarray(gt_boxes[i]).reshape(-1, 4), gl, strict=True):
+            for box, lab in zip(gt_boxes[i], gl, strict=True):
                 _box(ax, box, style.LIGHT_GREY, "--")
                 if lab is not None:
                     ax.text(box[0], box[3] + 0.5, str(int(lab)), color=style.LIGHT_GREY,
                             fontsize=7, va="top")
         keep = np.asarray(scores[i]) >= score_threshold
-        for box, lab, sc in zip(np.asarray(boxes[i]).reshape(-1, 4)[keep],
-                                np.asarray(labels[i])[keep], np.asarray(scores[i])[keep],
-                                strict=True):
+        for box, lab, sc in zip(boxes[i][keep], np.asarray(labels[i])[keep],
+                                np.asarray(scores[i])[keep], strict=True):
             colour = style.CYCLE[int(lab) % 7]  # the palette without black, on black scenes
             _box(ax, box, colour, "-")
             ax.text(box[0], box[1] - 0.8, f"{int(lab)} {float(sc):.2f}", color=colour,

@@ -15,6 +15,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from cnnbook.metrics._checks import check_mask
 from cnnbook.plots import style
 
 __all__ = ["CLASS_COLOURS", "mask_cmap", "show_segmentations"]
@@ -43,6 +44,10 @@ def show_segmentations(images: Any, truth: Any, predicted: Any, *, num_classes: 
         class_names: names of classes ``1 .. num_classes - 1`` for the legend.
         titles: one line above each column (e.g. the scene's IoU).
         title: the figure's title.
+
+    Raises:
+        ValueError: one line: shapes that differ, or a mask value that is not an integer class
+            in ``[0, num_classes)`` (naming the mask and the first bad pixel's index).
     """
     x = np.asarray(images)
     x = x[:, 0] if x.ndim == 4 else x
@@ -50,6 +55,7 @@ def show_segmentations(images: Any, truth: Any, predicted: Any, *, num_classes: 
     if x.ndim != 3 or t.shape != x.shape or p.shape != x.shape:
         raise ValueError(f"images {np.asarray(images).shape}, truth {t.shape} and predicted "
                          f"{p.shape} must be (N, H, W) (images may be (N, 1, H, W))")
+    t, p = check_mask(t, num_classes, "truth"), check_mask(p, num_classes, "predicted")
     if titles is not None and len(titles) != len(x):
         raise ValueError(f"{len(titles)} titles for {len(x)} scenes")
     names = list(class_names) if class_names is not None else [
