@@ -134,3 +134,38 @@ def test_loss_is_zero_only_where_it_should_be_and_trains_the_model():
     assert torch.allclose(torch.sigmoid(out[:, :10]).mean(), torch.tensor(0.1), atol=0.05)
     with pytest.raises(ValueError, match="outputs must be"):
         loss(out[:, :5], targets[:2])
+
+
+def test_decoding_clamps_negative_sizes_so_every_box_is_well_formed():
+    layout = TargetLayout(num_classes=1)
+    maps = np.zeros((1, 5, 4, 4), np.float32)
+    maps[0, 0, 1, 1], maps[0, 0, 3, 3] = 0.9, 0.8
+    maps[0, layout.size, 1, 1] = (-2.0, 3.0)  # a negative width: an empty box, not a reversed one
+    maps[0, layout.size, 3, 3] = (1.0, -0.5)
+    found = decode_detections(maps, layout, nms_iou=0.5)
+    assert found.boxes[0].tolist() == [[4, -2, 4, 10], [10, 12, 14, 12]]
+
+
+def test_an_untrained_detectors_boxes_are_all_well_formed():
+    """An untrained scene_centernet predicts negative sizes; decoding clamps them at 0, so NMS
+    (which refuses reversed boxes) runs and every box has x2 >= x1 and y2 >= y1."""
+    torch = pytest.importorskip("torch")
+    from cnnbook.detection import detect, predict_maps
+    from cnnbook.models import catalogue
+
+    images = np.random.default_rng(0).random((4, 1, 64, 64), dtype=np.float32)
+    layout = TargetLayout()
+    for seed in range(20):  # the first initialisation that predicts a negative size
+        torch.manual_seed(seed)
+        model = catalogue.get("scene_centernet").build("torch").eval()
+        if (predict_maps(model, images, layout, device="cpu")[:, layout.size] < 0).any():
+            break
+    else:
+        pytest.fail("no initialisation predicted a negative size")
+    found = detect(model, images, layout, score_threshold=0.0, device="cpu")
+    boxes = np.concatenate(found.boxes)
+    assert len(boxes) > 50 and np.isfinite(boxes).all()
+    assert (boxes[:, 2] >= boxes[:, 0]).all() and (boxes[:, 3] >= boxes[:, 1]).all()
+    scores = evaluate_detections([np.zeros((0, 4))] * 4, [np.zeros(0, int)] * 4, found.boxes,
+                                 found.scores, found.labels, num_classes=10)
+    assert scores.num_ground_truth.sum() == 0

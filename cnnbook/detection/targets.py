@@ -184,7 +184,8 @@ def decode_detections(maps: np.ndarray, layout: TargetLayout = DEFAULT_LAYOUT, *
         nms_iou: class-aware NMS of the decoded boxes at this IoU (``None``: none).
 
     Returns:
-        :class:`Detections`, boxes in image pixels.
+        :class:`Detections`, boxes in image pixels. Predicted sizes are clamped at 0 before
+        boxes are built, so every box has ``x2 >= x1`` and ``y2 >= y1``.
     """
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 4 or maps.shape[1] < layout.outputs:
@@ -201,7 +202,9 @@ def decode_detections(maps: np.ndarray, layout: TargetLayout = DEFAULT_LAYOUT, *
         order = order[scores[i, order] >= score_threshold]
         c, rest = np.divmod(order, gh * gw)
         row, col = np.divmod(rest, gw)
-        w, h = maps[i, layout.size][:, row, col]  # (2, K), grid cells
+        # (2, K) grid cells; an untrained net predicts negative sizes too: clamped at 0 so
+        # that every box is well-formed (x2 >= x1, y2 >= y1), at worst empty
+        w, h = np.maximum(maps[i, layout.size][:, row, col], np.float32(0))
         dx, dy = maps[i, layout.offset][:, row, col]
         cx, cy = (col + dx) * s, (row + dy) * s  # centre in pixels
         boxes = np.stack([cx - w * s / 2, cy - h * s / 2, cx + w * s / 2, cy + h * s / 2],
