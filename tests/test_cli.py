@@ -27,12 +27,14 @@ def test_importing_the_cli_module_imports_no_framework():
     assert out.stdout.strip() == "[]"
 
 
-def test_models_command_flags_a_builder_that_disagrees_with_its_spec(capsys, monkeypatch):
+def test_models_check_flags_a_builder_that_disagrees_with_its_spec(capsys, monkeypatch):
     pytest.importorskip("torch", reason="needs the torch extra")
-    monkeypatch.setattr(models_cli, "count_params", lambda model: 7)
-    assert run_models("--framework", "torch") == 1
+    import cnnbook.models.summary
+
+    monkeypatch.setattr(cnnbook.models.summary, "count_params", lambda model: 7)
+    assert run_models("--framework", "torch", "--check") == 1
     out = capsys.readouterr().out
-    assert "the spec says 54,410" in out and "the spec says 315,722" in out
+    assert "7, but the spec says 54,410" in out and "7, but the spec says 315,722" in out
 
 
 def test_doctor_reports_versions_and_settings(capsys):
@@ -62,23 +64,24 @@ def test_a_bad_model_framework_is_a_usage_error(capsys):
     assert "invalid choice: 'jax'" in capsys.readouterr().err
 
 
-def test_models_command_prints_the_three_counts(capsys):
+def test_models_check_builds_and_counts_each_torch_model(capsys):
     pytest.importorskip("torch", reason="needs the torch extra")
-    assert run_models("--framework", "torch") == 0
+    assert run_models("--framework", "torch", "--check") == 0
     out = capsys.readouterr().out
-    for count in ("54,410", "225,034", "315,722"):
-        assert count in out
+    for name, count in (("post_tensorflow", "54,410"), ("post_keras", "225,034"),
+                        ("post_pytorch", "315,722")):
+        assert f"built {name:<18} torch {count} ok" in out
     assert "unavailable" not in out and "the spec says" not in out
 
 
 def test_missing_framework_is_reported_with_its_extra():
     # A child process where `import torch` fails, as on a machine without the extra.
-    code = ("import sys; sys.modules['torch'] = None; "
-            "from cnnbook.cli import main; sys.exit(main(['models', '--framework', 'torch']))")
+    code = ("import sys; sys.modules['torch'] = None; from cnnbook.cli import main; "
+            "sys.exit(main(['models', '--framework', 'torch', '--check']))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=False)
     assert out.returncode == 0, out.stderr
-    rows = out.stdout.strip().splitlines()[1:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith("built ")]
     from cnnbook.models import catalogue
 
     assert len(rows) == len(catalogue.CATALOGUE) >= 3  # every model has a torch builder
