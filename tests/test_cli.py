@@ -1,8 +1,11 @@
-"""The command line (``python -m cnnbook models``, ``doctor``) and the run report helpers."""
+"""The command line (``python -m cnnbook models``, ``doctor``, ``data fetch``, Ctrl-C) and the run
+report helpers."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import subprocess
 import sys
 
@@ -100,3 +103,103 @@ def test_run_header_and_reproducibility_card(capsys):
     assert "test accuracy: 0.9123" in card and "epochs: 3" in card
     assert "wall time: 1.2 s" in card or "wall time: 1.3 s" in card
     assert "numpy " in card and "python " in card
+
+
+# --- doctor: the devices torch sees -----------------------------------------------------------
+
+def test_doctor_json_lists_versions_settings_and_devices(capsys):
+    import json
+
+    import cnnbook
+    from cnnbook.cli import main
+
+    assert main(["doctor", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["versions"]["cnnbook"] == cnnbook.__version__
+    assert set(found["settings"]) == {"profile", "data_dir", "cache_dir", "offline"}
+    cpu = found["devices"][-1]
+    assert cpu["device"] == "cpu" and cpu["cores"] >= 1
+    assert found["auto"] in ("cuda", "mps", "cpu")
+
+
+def test_doctor_shows_each_cuda_gpu_by_name_and_memory(capsys, monkeypatch):
+    """The CUDA branch, with torch.cuda mocked: no GPU is needed."""
+    torch = pytest.importorskip("torch", reason="needs the torch extra")
+    from types import SimpleNamespace
+
+    from cnnbook.cli import main
+
+    gpus = [SimpleNamespace(name="NVIDIA H200", total_memory=150_109_847_552, major=9, minor=0),
+            SimpleNamespace(name="Tesla T4", total_memory=15_828_320_256, major=7, minor=5)]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: len(gpus))
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda i: gpus[i])
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 16)
+    assert main(["doctor"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "         cuda:0: NVIDIA H200, 139.8 GiB, compute capability 9.0" in lines
+    assert "         cuda:1: Tesla T4, 14.7 GiB, compute capability 7.5" in lines
+    assert any(line.endswith("cpu: " + f"{os.cpu_count()} cores, torch uses 16 threads")
+               for line in lines)
+    assert lines[-1] == "  --device auto: cuda"
+
+
+def test_doctor_without_torch_shows_the_cpu_and_the_extra():
+    code = ("import sys; sys.modules['torch'] = None; from cnnbook.cli import main; "
+            "sys.exit(main(['doctor']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "only the CPU without torch: pip install 'cnnbook[torch]" in out.stdout
+    assert out.stdout.splitlines()[-1] == "  --device auto: cpu"
+
+
+# --- data fetch, Ctrl-C -------------------------------------------------------------------------
+
+def test_data_fetch_refuses_an_unknown_name_with_status_2(capsys):
+    from cnnbook.cli import main
+
+    assert main(["data", "fetch", "imagenet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnnbook data: error: unknown dataset 'imagenet'; use one of: mnist")
+    assert err.count("\n") == 1
+
+
+def test_ctrl_c_inside_a_command_is_status_130_and_one_line(capsys, monkeypatch):
+    from cnnbook.cli import main
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models_cli, "run", interrupted)
+    assert main(["models"]) == 130
+    assert capsys.readouterr().err == "cnnbook models: interrupted\n"
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the child: SIGINT raises KeyboardInterrupt even when the test runs as a background job
+    (whose shell sets SIGINT to be ignored, which Python then keeps)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_sigint_to_a_running_command_exits_130_with_one_line():
+    """A real SIGINT to ``cnnbook doctor`` in a child process, sent while the command runs (its
+    device probe is made to wait): exit status 130, one line on stderr, no traceback."""
+    code = ("import sys, time\n"
+            "import cnnbook.cli.doctor as doctor\n"
+            "def slow():\n"
+            "    print('running', flush=True)\n"
+            "    time.sleep(60)\n"
+            "doctor.devices = slow\n"
+            "from cnnbook.cli import main\n"
+            "sys.exit(main(['doctor']))\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_ctrl_c_as_in_a_terminal)
+    assert child.stdout is not None
+    assert child.stdout.readline() == "running\n"
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert err == "cnnbook doctor: interrupted\n"

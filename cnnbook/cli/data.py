@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cnnbook import config
+from cnnbook.cli import BadInput
 from cnnbook.datasets.download import is_intact
 from cnnbook.datasets.errors import DataFormatError
 from cnnbook.datasets.fetch import cache_folder, fetch_dataset, get_dataset, locate
@@ -31,7 +32,13 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """Download (or verify the cached copy of) each named dataset, with a progress bar."""
-    names = list(REGISTRY) if args.name == "all" else [get_dataset(args.name).name]
+    if args.name == "all":
+        names = list(REGISTRY)
+    else:
+        try:
+            names = [get_dataset(args.name).name]
+        except ValueError as err:  # an unknown name: bad input, exit status 2
+            raise BadInput(str(err)) from None
     for name in names:
         path = fetch_dataset(name)
         print(f"{name}: ready in {path}")
