@@ -47,6 +47,7 @@ def test_doctor_reports_versions_and_settings(capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert f"cnnbook: {cnnbook.__version__}" in out and "profile:" in out and "offline:" in out
+    assert "profile: profile" not in out
 
 
 def test_version_option(capsys):
@@ -203,3 +204,16 @@ def test_sigint_to_a_running_command_exits_130_with_one_line():
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
     assert err == "cnnbook doctor: interrupted\n"
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(capsys, monkeypatch):
+    """`cnnbook models | head`: the pipe closes, the command stops quietly with status 0."""
+    from cnnbook.cli import main
+    from cnnbook.cli import models as models_cli
+
+    def closed_pipe(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(models_cli, "run", closed_pipe)
+    assert main(["models"]) == 0
+    assert capsys.readouterr().err == ""

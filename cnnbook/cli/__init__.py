@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -58,9 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as err:
         print(f"{_prog(command)}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped reading (`cnnbook models | head`): no error
+        _silence_stdout()
+        return 0
     except (OSError, ValueError, ImportError) as err:
         print(f"{_prog(command)}: error: {err}", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test's stream)
+        pass
 
 
 def _prog(command: str | None) -> str:

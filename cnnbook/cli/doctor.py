@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for name, version in report["versions"].items():
         print(f"{name:>15}: {version or '-'}")
-    print(f"{'profile':>15}: {config.get_profile().describe()}")
+    print(f"{'profile':>15}: {config.get_profile().describe().removeprefix('profile: ')}")
     print(f"{'data dir':>15}: {data_dir or '- (unset: downloads)'}")
     print(f"{'cache dir':>15}: {config.cache_dir()}")
     print(f"{'offline':>15}: {config.offline()}")
