@@ -22,6 +22,9 @@ export TF_CPP_MIN_LOG_LEVEL ?= 1
 # level, and nbval compares stderr; oneDNN also mis-computes one Conv2D corner case (tests/test_ops_tf.py).
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
+# What pages need (trained weights) is built once per key, before the chapters (tools/artefacts.py);
+# the chapters load it from here instead of training it again.
+export CNNBOOK_ARTEFACTS_DIR ?= $(abspath _build/artefacts)
 
 .PHONY: help setup book lint test test-unit test-notebooks test-book test-browser test-full test-gpu bench linkcheck lock lock-check clean
 
@@ -64,7 +67,8 @@ $(MATHJAX):
 	else echo "npm not found: math will load MathJax from its CDN"; fi
 
 BOOK_PROFILE = $(or $(CNNBOOK_PROFILE),full)
-# Every chapter executes even when one fails; the build ends with one summary (tools/build_book.py).
+# The artefacts pages need first (tools/artefacts.py), then every chapter, even when one fails;
+# the build ends with one summary (tools/build_book.py).
 book: setup
 	@echo "Building the book in the $(BOOK_PROFILE) profile (CNNBOOK_PROFILE)"
 	$(BIN)/python -m tools.build_book --profile $(BOOK_PROFILE)
@@ -84,7 +88,9 @@ test-unit: setup
 	$(BIN)/python -m pytest -m "not browser" tests
 
 NOTEBOOKS = $(shell $(BIN)/python -m tools.toc)
+# The artefacts first (trained once, in this profile), so no chapter trains them under nbval.
 test-notebooks: setup
+	$(BIN)/python -m tools.artefacts --profile $(CNNBOOK_PROFILE)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-cell-timeout=600 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NOTEBOOKS)
 

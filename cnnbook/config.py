@@ -17,6 +17,10 @@ Variable               Meaning
                        other seeds measure how much a result varies (``cnnbook.floors``).
 =====================  =========================================================================
 
+``CNNBOOK_ARTEFACTS_DIR``: where built artefacts (trained weights that a page needs) are stored
+and looked up (:mod:`cnnbook.artefacts`); ``make`` sets ``_build/artefacts``. Default:
+``<cache>/artefacts``, under :func:`cache_dir`.
+
 Everything here is read at call time, not at import time, so a notebook or a test may change the
 environment and call again.
 """
@@ -35,6 +39,7 @@ DATA_DIR_VAR = "CNNBOOK_DATA_DIR"
 CACHE_DIR_VAR = "CNNBOOK_CACHE_DIR"
 OFFLINE_VAR = "CNNBOOK_OFFLINE"
 SEED_VAR = "CNNBOOK_SEED"
+ARTEFACTS_DIR_VAR = "CNNBOOK_ARTEFACTS_DIR"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -159,3 +164,14 @@ def cache_dir() -> Path:
     import pooch  # light; imported here so `import cnnbook` stays minimal
 
     return Path(pooch.os_cache("cnnbook"))
+
+
+def artefacts_dir() -> Path:
+    """Where built artefacts live: ``CNNBOOK_ARTEFACTS_DIR`` if set, else ``<cache>/artefacts``.
+
+    The folder is not created here; :func:`cnnbook.artefacts.ensure` creates it when it builds.
+    """
+    raw = os.environ.get(ARTEFACTS_DIR_VAR, "").strip()
+    if raw:
+        return Path(raw).expanduser().resolve()
+    return cache_dir() / "artefacts"

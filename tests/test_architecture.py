@@ -72,7 +72,22 @@ def test_ops_imports_only_ops(path):
                                                   "explain", "detection")],
                          ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_lower_layers_never_import_cli_or_benchmarks(path):
-    assert not cnnbook_layers(imported(path)) & {"cli", "benchmarks"}
+    assert not cnnbook_layers(imported(path)) & {"cli", "benchmarks", "artefacts"}
+
+
+ARTEFACTS_FRAMEWORK_MODULES = {"browser.py"}
+
+
+@pytest.mark.parametrize("path", [p for p in modules() if layer(p) == "artefacts"],
+                         ids=lambda p: p.name)
+def test_artefacts_import_only_what_a_recipe_needs(path):
+    """``artefacts`` sits above ``models``, ``datasets`` and ``training``; its light half (store,
+    recipes, ``__init__``) imports no framework, anywhere in the file."""
+    assert cnnbook_layers(imported(path)) <= {"artefacts", "models", "datasets", "training",
+                                              "foundation"}
+    if path.name not in ARTEFACTS_FRAMEWORK_MODULES:
+        heavy = {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
+        assert not heavy, f"{path.name} imports {sorted(heavy)}"
 
 
 EXPLAIN_FRAMEWORK_MODULES = {"hooks.py", "gradients.py", "gradcam.py", "randomization.py",
@@ -147,7 +162,8 @@ def test_models_import_no_framework_at_module_level_outside_the_framework_module
                                     "cnnbook.explain.features",
                                     "cnnbook.metrics", "cnnbook.metrics.segmentation",
                                     "cnnbook.datasets.scenes", "cnnbook.metrics.detection",
-                                    "cnnbook.detection", "cnnbook.detection.targets"])
+                                    "cnnbook.detection", "cnnbook.detection.targets",
+                                    "cnnbook.artefacts"])
 def test_light_packages_load_no_framework(module):
     code = (f"import sys, {module}\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FRAMEWORKS)!r}))")

@@ -1,8 +1,10 @@
 """The "draw a digit" page in a real browser: the JavaScript network against PyTorch, drawn strokes
 against ``mnist_style``, the forward pass timed, a phone-width screenshot, keyboard and touch.
 
-Needs `_build/html` with the page's exported weights (``make test`` runs the notebook under nbval,
-which writes them into book/_static/models, then builds the book). Uses the browser, the loopback
+Needs `_build/html` with the page's exported weights (the build step, ``python -m tools.artefacts``,
+trains them once and installs them into book/_static/models before the chapters run; ``make test``
+then runs the notebook under nbval, which loads them, and builds the book). The first test reads
+files only: the site ships the weights its page says it used. Uses the browser, the loopback
 server and the request recorder of tests/test_browser.py: requests to any other host are aborted
 and recorded, and console errors fail the tests.
 """
@@ -11,11 +13,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import numpy as np
 import pytest
 from test_browser import (  # noqa: F401  (base_url and browser are fixtures)
     HTML,
+    ROOT,
     SCREENSHOTS,
     TIMEOUT_MS,
     PageRecorder,
@@ -24,7 +28,9 @@ from test_browser import (  # noqa: F401  (base_url and browser are fixtures)
     browser,
 )
 
+from cnnbook import artefacts, get_profile, get_seed
 from cnnbook.datasets.images import mnist_style, to_grey, to_model_input
+from cnnbook.models.export import read_export
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +76,29 @@ def desk(browser, base_url):  # noqa: F811
     assert rec.errors == [], rec.errors
     assert rec.blocked == [], f"requests to other hosts: {rec.blocked}"
     rec.close()
+
+
+def test_the_site_ships_the_weights_the_page_says_it_used():
+    """After ``make book``, the page prints the SHA-256 of the weights its chapter used, and the
+    site must ship those (a cached page once shipped no model at all). After ``make test``'s
+    build, which shows the stored outputs, the shipped weights must be the build step's
+    artefact for this commit, the one the chapter loaded under nbval."""
+    page = HTML / f"{PAGE}.html"
+    if not (page.is_file() and WEIGHTS.is_file()):
+        pytest.skip(f"no built page with its weights under {HTML}: run make book or make test")
+    shipped = read_export(WEIGHTS).sha256
+    report = ROOT / "_build" / "reports" / "edition.json"
+    card = json.loads(report.read_text()) if report.is_file() else {"executed": False}
+    if card["executed"]:
+        printed = re.search(r"SHA-256 of the weights: ([0-9a-f]{64})", page.read_text())
+        assert printed, "the page does not print the SHA-256 of its weights"
+        assert printed.group(1) == shipped
+        return
+    recipe = artefacts.get(MODEL)
+    inputs = artefacts.key_inputs(recipe, get_profile(), get_seed())
+    built = artefacts.find(recipe, artefacts.artefact_key(inputs), ROOT / "_build" / "artefacts")
+    assert built is not None, "no artefact for this commit: run python -m tools.artefacts"
+    assert built.sha256 == shipped
 
 
 def _settled(page) -> None:

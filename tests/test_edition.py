@@ -64,8 +64,14 @@ def test_insert_replaces_the_placeholder_and_writes_the_report(tmp_path):
     text = (html / "intro.html").read_text()
     assert text.startswith("<p>before</p><div class=\"admonition note\" id=\"edition-card\">")
     assert json.loads((tmp_path / "_build" / "reports" / "edition.json").read_text())["chapters"]
+    # a build that changed no page (Sphinx wrote none): its card replaces the earlier one
+    edition.insert(html, tmp_path, _card(profile="quick", failed=3))
+    again = (html / "intro.html").read_text()
+    assert again.count('id="edition-card"') == 1 and again.endswith("<p>after</p>")
+    assert "3 of 20 chapters failed" in again and "<strong>Profile:</strong> quick" in again
+    (html / "intro.html").write_text("<p>no card, no placeholder</p>")
     with pytest.raises(SystemExit, match="no <div id=\"edition-card\"></div> to replace"):
-        edition.insert(html, tmp_path, _card())  # replaced already: no placeholder left
+        edition.insert(html, tmp_path, _card())
 
 
 def test_the_card_reads_the_counts_from_the_data_it_names(shared_data):

@@ -291,6 +291,8 @@ def test_the_published_build_never_reuses_a_stale_execution_cache():
               if str(s.get("uses", "")).startswith("actions/cache")]
     (execution,) = [s for s in caches if "_build/.jupyter_cache" in s["with"]["path"]]
     assert "restore-keys" not in execution["with"], "an older cache would publish stale numbers"
+    # the artefacts pages need are restored with the pages that were executed with them
+    assert "_build/artefacts" in execution["with"]["path"].split()
     key = execution["with"]["key"]
     for part in ("book/**", "cnnbook/**", "requirements/**", "pyproject.toml", "_config.yml"):
         assert f"'{part}'" in key, part

@@ -2,6 +2,11 @@
 
     python -m tools.build_book --profile full     # what `make book` runs
 
+First the build step of ``tools/artefacts.py`` finds or builds what pages need (trained weights)
+in ``_build/artefacts/`` and installs it where the pages read it, and the execution cache forgets a
+page that described another artefact; the chapters then load those artefacts
+(``CNNBOOK_ARTEFACTS_DIR``) instead of training them.
+
 Jupyter Book stops at the first notebook that raises when ``nb_execution_raise_on_error`` is on,
 so one failing chapter used to hide every chapter after it. Here that setting is off: each failure
 becomes a warning, the build goes on (``-W --keep-going``) and builds the pages of the chapters that
@@ -12,7 +17,9 @@ last traceback line (for a hidden check, the ``AssertionError`` message), and a 
 Written under ``<root>/_build/``:
 
 - ``reports/<chapter>.log``: the traceback of each chapter that failed;
-- ``reports/execution.json``: per chapter, ``"passed"``/``"failed"`` and seconds of execution;
+- ``reports/execution.json``: per chapter, ``"passed"``/``"failed"`` and seconds of execution, and
+  per artefact its key, whether this build made it and how long that took;
+- ``artefacts/<recipe>/<key>/``: each artefact, with its manifest (tools/artefacts.py);
 - ``reports/edition.json``: the edition card, also written into the first page (tools/edition.py);
 - the failed chapter's page carries a banner that says its outputs are not this build's.
 
@@ -23,16 +30,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from tools import edition
+from cnnbook.artefacts import Recipe
+from tools import artefacts, edition
 from tools.book_config import derived_config
 from tools.toc import toc_pages
 
@@ -105,7 +115,8 @@ def mark_failed_pages(html: Path, chapters: list[Chapter]) -> None:
             page.write_text(text.replace(marker, marker + banner, 1), encoding="utf-8")
 
 
-def summary(chapters: list[Chapter], build_code: int, seconds: float) -> list[str]:
+def summary(chapters: list[Chapter], build_code: int, seconds: float,
+            artefact_failures: Sequence[str] = ()) -> list[str]:
     failed = [c for c in chapters if not c.passed]
     lines = [f"== book build: {len(chapters) - len(failed)} of {len(chapters)} chapters passed, "
              f"{seconds:.0f} s in all (Sphinx exit {build_code})"]
@@ -116,13 +127,17 @@ def summary(chapters: list[Chapter], build_code: int, seconds: float) -> list[st
         lines.append(f"== FAILED {chapter.path}: {chapter.message}")
         if chapter.report:
             lines.append(f"   report: {chapter.report}")
+    lines.extend(artefact_failures)
     if build_code and not failed:
         lines.append("== the build failed outside notebook execution: see Sphinx's warnings above")
     return lines
 
 
-def build(root: Path, profile: str) -> int:
-    """Build ``root``'s book into ``root/_build/html``; print the summary; 0 only if all passed."""
+def build(root: Path, profile: str, recipes: Sequence[Recipe] | None = None) -> int:
+    """Build ``root``'s book into ``root/_build/html``; print the summary; 0 only if all passed.
+
+    ``recipes``: the artefacts to build first (default: ``cnnbook.artefacts.RECIPES``).
+    """
     build_dir = root / "_build"
     reports = build_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
@@ -132,25 +147,33 @@ def build(root: Path, profile: str) -> int:
     config.setdefault("sphinx", {}).setdefault("config", {})["nb_execution_raise_on_error"] = False
     config_path = build_dir / f"_config.book.{profile}.yml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
-    jb = Path(sys.executable).with_name("jupyter-book")
     start = time.perf_counter()
+    built, artefact_failures = artefacts.build(root, profile, recipes)
+    artefacts.stale_pages(root, Path(config["execute"]["cache"]), built, recipes)
+    env = {**os.environ, "CNNBOOK_PROFILE": profile,
+           "CNNBOOK_ARTEFACTS_DIR": str(artefacts.store(root))}
+    jb = Path(sys.executable).with_name("jupyter-book")
     code = subprocess.run([str(jb), "build", *JB_FLAGS, "--config", str(config_path),
-                           str(root)]).returncode
+                           str(root)], env=env).returncode
     seconds = time.perf_counter() - start
     chapters = executed_chapters(Path(config["execute"]["cache"]), root, reports)
     mark_failed_pages(build_dir / "html", chapters)
     (reports / "execution.json").write_text(json.dumps(
         {"profile": profile, "seconds": round(seconds, 1), "sphinx_exit": code,
          "chapters": [{"path": c.path, "passed": c.passed, "seconds": c.seconds,
-                       "message": c.message} for c in chapters]}, indent=1) + "\n")
+                       "message": c.message} for c in chapters],
+         "artefacts": [{"name": name, "key": done.key, "built_now": done.fresh,
+                        "seconds": done.manifest["seconds"]} for name, done in built.items()]},
+        indent=1) + "\n")
     page = edition.root_page(build_dir / "html", root)
     if page.exists():
         executed = sum(c.seconds or 0.0 for c in chapters)
         failed = sum(not c.passed for c in chapters)
         edition.insert(build_dir / "html", root,
                        edition.executed_card(root, profile, executed, len(chapters), failed))
-    print("\n".join(summary(chapters, code, seconds)), flush=True)
-    return 0 if code == 0 and all(c.passed for c in chapters) else 1
+    print("\n".join(summary(chapters, code, seconds, artefact_failures)), flush=True)
+    passed = code == 0 and all(c.passed for c in chapters) and not artefact_failures
+    return 0 if passed else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -142,17 +142,26 @@ def render(card: dict[str, Any]) -> str:
             f"This edition</p><p>{note}</p><ul>{''.join(items)}</ul></div>")
 
 
+_CARD = re.compile(r'<div class="admonition note" id="edition-card">.*?</ul></div>', re.DOTALL)
+
+
 def root_page(html_dir: Path, root: Path) -> Path:
     return html_dir / f"{toc_pages(root)[0]}.html"
 
 
 def insert(html_dir: Path, root: Path, card: dict[str, Any]) -> Path:
-    """Replace the root page's placeholder with ``card``; write ``_build/reports/edition.json``."""
+    """Replace the root page's placeholder, or the card an earlier build wrote into a page that
+    Sphinx did not write again (nothing changed), with ``card``; write
+    ``_build/reports/edition.json``."""
     page = root_page(html_dir, root)
     text = page.read_text(encoding="utf-8")
-    if PLACEHOLDER not in text:
+    if PLACEHOLDER in text:
+        text = text.replace(PLACEHOLDER, render(card), 1)
+    elif _CARD.search(text):
+        text = _CARD.sub(lambda _: render(card), text, count=1)
+    else:
         raise SystemExit(f"{page}: no {PLACEHOLDER} to replace with the edition card")
-    page.write_text(text.replace(PLACEHOLDER, render(card), 1), encoding="utf-8")
+    page.write_text(text, encoding="utf-8")
     reports = root / "_build" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "edition.json").write_text(json.dumps(card, indent=1) + "\n")
