@@ -33,7 +33,7 @@ help:
 	@echo "make test   lint, unit tests, nbval over every notebook, strict book build, browser test"
 	@echo "make lint   ruff (package, tests, bench, tools), mypy cnnbook, notebook code cells at 80 columns"
 	@echo "make test-full CHAPTERS=\"training_well speed\"   the chapters in the full profile (default: changed ones)"
-	@echo "make test-gpu   nbval (lax) over the notebooks that need no TensorFlow, on a CUDA GPU"
+	@echo "make test-gpu CHAPTERS=\"speed\"   on a CUDA GPU, in its own environment: nbval (lax, full profile), chapters without TensorFlow"
 	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
 	@echo "make linkcheck   (network) dataset mirrors' sizes and the built book's external links"
 
@@ -108,8 +108,13 @@ CHAPTERS ?=
 test-full: setup
 	$(BIN)/python -m tools.test_full $(CHAPTERS)
 
+# On a CUDA machine: nbval (lax, full profile) over the chapters that need no TensorFlow, in an
+# environment of its own (.gpu/venv: a CUDA torch, then requirements/gpu.txt), never the CPU lock.
+# CHAPTERS="speed training_well" runs only those; GPU_ARGS="--wheels .whl --data DIR" runs offline
+# (see `bash .ci/gpu_notebooks.sh --help`).
+GPU_ARGS ?=
 test-gpu:
-	bash .ci/gpu_notebooks.sh
+	bash .ci/gpu_notebooks.sh $(GPU_ARGS) $(CHAPTERS)
 
 bench: setup
 	$(BIN)/python bench/bench_datasets.py
