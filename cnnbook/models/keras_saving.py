@@ -15,11 +15,14 @@ A Keras checkpoint is a folder, laid out like the torch checkpoints of
 ``<sha>`` is the start of its SHA-256, so a new save never overwrites the file that the current
 ``checkpoint.json`` names, and a crash leaves the previous checkpoint readable.
 
-Loading never unpickles and never runs code from the file: :func:`load_keras_checkpoint` checks
-the SHA-256, then calls ``keras.saving.load_model(..., safe_mode=True)``, which refuses ``Lambda``
-layers and other serialized Python code, and checks that the model has the catalogue model's
-parameter count. Keras models take NHWC inputs ``(N, H, W, C)`` and, for the catalogue's
-builders, return logits ``(N, classes)``.
+Loading never unpickles and never runs code from the file: :func:`load_keras_checkpoint` first
+runs :func:`cnnbook.models.manifest.check_checkpoint`, which reads the ``.keras`` zip without
+Keras (its members, the layers its ``config.json`` would build and the weight shapes in its
+HDF5 file must all agree with the catalogue model, under a parameter limit; file names plain,
+no symbolic links), then checks the SHA-256, then calls ``keras.saving.load_model(...,
+safe_mode=True)``, which refuses ``Lambda`` layers and other serialized Python code, and checks
+that the model has the catalogue model's parameter count. Keras models take NHWC inputs
+``(N, H, W, C)`` and, for the catalogue's builders, return logits ``(N, classes)``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ require("keras")
 import keras  # noqa: E402
 
 from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, read_manifest  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, check_checkpoint  # noqa: E402
 from cnnbook.models.summary import count_params  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
@@ -164,19 +167,18 @@ def load_keras_checkpoint(path: str | Path) -> KerasCheckpoint:
     """Read the folder written by :func:`save_keras_checkpoint`, with ``safe_mode=True``.
 
     Raises:
-        ValueError: one line naming the file: a pickle file, another format, a model that is not
-            in the catalogue, a damaged file (SHA-256), a file that Keras' safe mode refuses
-            (a ``Lambda`` layer: code inside), or a parameter count that is not the catalogue's.
+        ValueError: one line naming the file: a pickle file, another format, a manifest of the
+            wrong shape, a model that is not in the catalogue, a file name that is not plain or
+            a symbolic link, a ``.keras`` file whose members, layers or weight shapes are not
+            the catalogue model's (a ``Lambda`` layer: code inside), a damaged file (SHA-256),
+            a file that Keras' safe mode refuses, or a parameter count that is not the
+            catalogue's.
         FileNotFoundError: when ``path`` holds no checkpoint.
     """
     folder = _folder(Path(path))
-    meta = read_manifest(folder, FORMAT, FORMAT_VERSION)
+    meta, _, files = check_checkpoint(folder, FORMAT, FORMAT_VERSION, "keras")
     name = meta["model"]["name"]
-    record = meta["files"]["model"]
-    file = folder / record["file"]
-    if Path(record["file"]).name != record["file"] or file.suffix != ".keras":
-        raise ValueError(f"{folder / MANIFEST}: {record['file']!r} is not a .keras file in the "
-                         "folder")
+    record, file = meta["files"]["model"], files["model"]
     if hashlib.sha256(file.read_bytes()).hexdigest() != record["sha256"]:
         raise ValueError(f"{file}: SHA-256 differs from {MANIFEST}; the file is damaged")
     try:
