@@ -235,6 +235,30 @@ def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypa
     assert len(list(folder.glob("model-*.safetensors"))) == 1  # the old weights are gone
 
 
+def test_ctrl_c_just_after_the_manifest_is_renamed_keeps_the_files_it_names(tmp_path,
+                                                                             monkeypatch):
+    """The new checkpoint.json is in place when the interrupt comes (syncing the folder after
+    its rename): the files it names stay, so the folder holds the new checkpoint, loadable."""
+    import cnnbook._atomic
+
+    folder = save(tmp_path / "run", build(seed=0), epoch=1)
+    new = build(seed=1)
+    real, calls = cnnbook._atomic.fsync_dir, []
+
+    def fsync_dir(path):
+        real(path)
+        calls.append(path)
+        if len(calls) == 2:  # after the model file's rename, then the manifest's
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cnnbook._atomic, "fsync_dir", fsync_dir)
+    with pytest.raises(KeyboardInterrupt):
+        save(folder, new, epoch=2)
+    monkeypatch.undo()
+    loaded = load_checkpoint(folder)
+    assert loaded.epoch == 2 and torch.equal(loaded.model.fc.weight, new.fc.weight)
+
+
 def test_restoring_needs_the_same_kind_of_optimizer(tmp_path):
     model = build()
     optimizer, scheduler = new_training(model)

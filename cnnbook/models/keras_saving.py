@@ -47,7 +47,7 @@ require("keras")
 import keras  # noqa: E402
 
 from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, check_checkpoint  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
 from cnnbook.models.summary import count_params  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
@@ -88,7 +88,6 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".keras")
     os.close(fd)
     tmp = Path(tmp_name)
-    previous = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).is_file() else {}
     final: Path | None = None
     try:
         model.save(tmp, overwrite=True)
@@ -114,8 +113,7 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        kept = previous.get("files", {}).get("model", {}).get("file")
-        if final is not None and final.name != kept:
+        if final is not None and final.name not in named_files(folder):  # kept if committed
             final.unlink(missing_ok=True)
         raise
     for old in folder.glob("model-*.keras"):  # the file of the checkpoint this one replaced

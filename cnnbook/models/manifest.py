@@ -36,8 +36,8 @@ from typing import Any, Literal, NamedTuple
 from cnnbook.models import catalogue
 
 __all__ = ["MANIFEST", "MAX_HEADER_BYTES", "MAX_MANIFEST_BYTES", "MAX_PARAMS", "Checked",
-           "check_checkpoint", "check_tensor_file", "manifest_format", "read_manifest",
-           "safetensors_values", "validate_manifest"]
+           "check_checkpoint", "check_tensor_file", "manifest_format", "named_files",
+           "read_manifest", "safetensors_values", "validate_manifest"]
 
 MANIFEST = "checkpoint.json"
 MAX_PARAMS = 100_000_000  # a loadable model: 400 MB of float32, 300x the book's largest
@@ -85,6 +85,16 @@ def manifest_format(path: str | Path) -> str | None:
     except (OSError, ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
+
+
+def named_files(folder: Path) -> set[str]:
+    """The file names that the ``checkpoint.json`` in ``folder`` names now (none without a
+    readable one): what a save that fails, even after committing its manifest, must keep."""
+    try:
+        files = json.loads(_manifest_bytes(folder / MANIFEST))["files"]
+        return {record["file"] for record in files.values() if isinstance(record["file"], str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
 
 
 def _type_name(value: Any) -> str:

@@ -55,7 +55,7 @@ except ImportError as err:  # the torch extra installs it
 
 from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
 from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, check_checkpoint  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
 __all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
@@ -147,7 +147,6 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
             tensor_sets[part] = {}
             meta[part] = {"class": type(obj).__name__,
                           "state": _encode(obj.state_dict(), part, tensor_sets[part])}
-    previous = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).is_file() else {}
     written: list[Path] = []
     try:
         for part, tensors in tensor_sets.items():
@@ -161,8 +160,8 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
                 written.append(file)
             meta["files"][part] = {"file": file.name, "sha256": digest}
         _write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
-    except BaseException:  # leave the folder as it was: the previous checkpoint and its files
-        keep = {f["file"] for f in previous.get("files", {}).values()}
+    except BaseException:  # keep what the manifest on disk names (an interrupt can come after
+        keep = named_files(folder)  # its rename): the previous checkpoint, or this one
         for file in (f for f in written if f.name not in keep):
             file.unlink(missing_ok=True)
         raise
