@@ -100,14 +100,14 @@ def _wrong_shape(run_dir, tmp_path):
     def edit(meta, folder):
         record = meta["files"]["model"]
         tensors = safetensors_torch.load_file(folder / record["file"])
-        tensors["fc1.bias"] = torch.zeros(11)
+        tensors["fc1.bias"] = torch.zeros(2, 5)  # as many values, another shape
         data = safetensors_torch.save(tensors)
         (folder / record["file"]).write_bytes(data)
         record["sha256"] = hashlib.sha256(data).hexdigest()
 
     folder = _copy(run_dir, tmp_path)
     _edit_manifest(folder, edit)
-    return folder, "tensor 'fc1.bias' has shape (11,) but post_tensorflow expects (10,)"
+    return folder, "tensor 'fc1.bias' has shape (2, 5) but post_tensorflow expects (10,)"
 
 
 def _damaged(run_dir, tmp_path):

@@ -332,3 +332,56 @@ def test_new_layer_specs_check_their_input():
         Architecture((8, 4, 4), (ResidualSpec((Conv2dSpec(8, 8, 3),)),)).output_shapes()
     with pytest.raises(ValueError, match="mode must be 'max' or 'avg'"):
         GlobalPool2dSpec("min")
+
+
+# Arguments other than the defaults for every declared builder argument, small enough to build.
+VARIANT_ARGS = {"in_channels": 2, "num_classes": 7, "input_size": 36, "dropout": 0.25,
+                "hidden": 33}
+VARIANT_WIDTHS = {3: [6, 10, 12], 2: [4, 6, 8]}
+
+
+@pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
+def test_declared_builder_arguments_give_the_spec_the_torch_builder_builds(entry):
+    """Each declared argument is a keyword of the torch builder with the spec's default, and
+    ``spec_for`` with other values predicts the built model's parameters and state exactly."""
+    import inspect
+
+    torch = pytest.importorskip("torch", reason="the torch builders need torch")
+    from cnnbook.models.manifest import expected_values
+
+    module, name = entry.torch.split(":")
+    builder = getattr(__import__(module, fromlist=[name]), name)
+    signature = inspect.signature(builder).parameters
+    spec_defaults = inspect.signature(entry.make_spec).parameters
+    kwargs = {}
+    for arg in entry.args:
+        assert arg.name in signature, arg.name
+        assert signature[arg.name].default == spec_defaults[arg.name].default, arg.name
+        kwargs[arg.name] = (VARIANT_WIDTHS[arg.length[0]] if arg.length
+                            else VARIANT_ARGS[arg.name])
+    checked = entry.check_args(kwargs)
+    torch.manual_seed(0)
+    model = entry.build("torch", **checked)
+    spec = entry.spec_for(**kwargs)
+    assert count_params(model) == spec.count_params() != entry.count_params()
+    state = sum(t.numel() for t in model.state_dict().values())
+    assert state == expected_values(entry, checked, "torch", "here")
+
+
+def test_builder_arguments_are_refused_in_one_line_naming_them():
+    entry = catalogue.get("cifar_small")
+    for kwargs, message in (
+            ({"depth": 3}, "'depth' is not an argument of cifar_small (it takes in_channels, "
+                           "num_classes, widths)"),
+            ({"num_classes": 10**12}, "num_classes must be an integer in 1..10,000, not "
+                                      "1000000000000"),
+            ({"num_classes": True}, "num_classes must be an integer in 1..10,000, not True"),
+            ({"num_classes": 5.0}, "num_classes must be an integer"),
+            ({"widths": [8, 16]}, "widths must be a list of 3 integers in 1..4,096, not [8, 16]"),
+            ({"widths": [8, 16, 0]}, "widths must be a list of 3 integers")):
+        with pytest.raises(ValueError) as err:
+            entry.check_args(kwargs)
+        assert str(err.value).startswith(message) and "\n" not in str(err.value)
+    assert entry.check_args({"widths": [8, 16, 32]}) == {"widths": (8, 16, 32)}
+    assert catalogue.get("post_pytorch").check_args({"dropout": 0}) == {"dropout": 0}
+    assert entry.spec_for(widths=[4096] * 3).count_params() > 300_000_000  # no allocation

@@ -98,8 +98,9 @@ def test_a_crash_while_saving_keeps_the_previous_checkpoint(trained, tmp_path, m
         keras.ops.convert_to_numpy(model(xt[:8])))
 
 
-def test_safe_mode_refuses_a_lambda_layer(trained, tmp_path):
-    """A .keras file with Python code inside (a Lambda layer) never runs: safe_mode refuses it."""
+def test_a_lambda_layer_is_refused_before_keras_reads_it(trained, tmp_path):
+    """A .keras file with Python code inside (a Lambda layer) never runs: its config is refused
+    before Keras reads it, and safe_mode would refuse it too."""
     model, _, _ = trained
     folder = save(tmp_path / "run", model)
     inputs = keras.Input((28, 28, 1))
@@ -111,9 +112,12 @@ def test_safe_mode_refuses_a_lambda_layer(trained, tmp_path):
     target.write_bytes(lam.read_bytes())
     meta["files"]["model"]["sha256"] = hashlib.sha256(lam.read_bytes()).hexdigest()
     (folder / MANIFEST).write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match=r"safe_mode=True.*Lambda") as err:
+    with pytest.raises(ValueError, match=r"config.json has a 'Lambda' layer, which no catalogue"
+                                         r" model has; refusing it before Keras reads it") as err:
         load_keras_checkpoint(folder)
     assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match="Lambda"):  # the second line of defence
+        keras.saving.load_model(target, safe_mode=True)
 
 
 def test_refusals_are_one_line_errors_naming_the_file(trained, tmp_path):
@@ -152,7 +156,7 @@ def test_save_checks_the_model_against_the_catalogue(trained, tmp_path):
 
 def test_cnnbook_predict_reads_a_keras_checkpoint(trained, tmp_path, capsys):
     """`cnnbook predict` on a Keras checkpoint: PNGs in, the Keras model's own probabilities out;
-    a checkpoint that safe mode refuses is one line on stderr and exit status 2."""
+    a checkpoint with code inside is one line on stderr and exit status 2."""
     from PIL import Image
 
     from cnnbook.cli import main
@@ -187,4 +191,4 @@ def test_cnnbook_predict_reads_a_keras_checkpoint(trained, tmp_path, capsys):
     (folder / MANIFEST).write_text(json.dumps(meta))
     assert main(["predict", str(folder), paths[0]]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and captured.err.count("\n") == 1 and "safe_mode" in captured.err
+    assert captured.out == "" and captured.err.count("\n") == 1 and "'Lambda'" in captured.err

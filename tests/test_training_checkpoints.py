@@ -3,6 +3,7 @@ refusals (pickle, unknown model, wrong shapes, damaged files, a crash while writ
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -151,6 +152,18 @@ def edit_manifest(folder, change):
     (folder / MANIFEST).write_text(json.dumps(meta))
 
 
+def rewrite_tensors(folder, change):
+    """Edit the model's tensors and write them back with a matching SHA-256 in the manifest."""
+    meta = json.loads((folder / MANIFEST).read_text())
+    path = folder / meta["files"]["model"]["file"]
+    tensors = safetensors.torch.load_file(path)
+    change(tensors)
+    data = safetensors.torch.save(tensors)
+    path.write_bytes(data)
+    meta["files"]["model"]["sha256"] = hashlib.sha256(data).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(meta))
+
+
 def test_unknown_models_and_wrong_shapes_are_refused(tmp_path):
     folder = save(tmp_path / "run", build())
     edit_manifest(folder, lambda m: m["model"].update(name="cifar_huge"))
@@ -158,11 +171,19 @@ def test_unknown_models_and_wrong_shapes_are_refused(tmp_path):
         load_checkpoint(folder)
     edit_manifest(folder, lambda m: m["model"].update(name="cifar_small",
                                                       kwargs={"num_classes": 5}))
-    with pytest.raises(ValueError, match=r"tensor 'fc.weight' has shape \(10, 160\) but "
-                                         r"cifar_small expects \(5, 160\)"):
-        load_checkpoint(folder)
+    with pytest.raises(ValueError, match=r"holds 147,813 values, but "
+                                         r"cifar_small\(num_classes=5\) has 147,008"):
+        load_checkpoint(folder)  # 805 fewer: fc for 5 classes, not 10
     edit_manifest(folder, lambda m: m["model"].update(name="cifar_resnet_small", kwargs={}))
-    with pytest.raises(ValueError, match=r"do not match cifar_resnet_small: missing \['res1"):
+    with pytest.raises(ValueError, match=r"holds 147,813 values, but cifar_resnet_small\(\)"):
+        load_checkpoint(folder)
+    edit_manifest(folder, lambda m: m["model"].update(name="cifar_small"))
+    rewrite_tensors(folder, lambda t: t.update({"fc.weight": t["fc.weight"].T.contiguous()}))
+    with pytest.raises(ValueError, match=r"tensor 'fc.weight' has shape \(160, 10\) but "
+                                         r"cifar_small expects \(10, 160\)"):
+        load_checkpoint(folder)  # as many values as expected, in the wrong shape
+    rewrite_tensors(folder, lambda t: t.update({"fc.kernel": t.pop("fc.weight")}))
+    with pytest.raises(ValueError, match=r"do not match cifar_small: missing \['fc.weight'\]"):
         load_checkpoint(folder)
     with pytest.raises(ValueError, match="model is a PostKeras, but 'cifar_small' is built by"):
         save(tmp_path / "other", build("post_keras"))
@@ -212,6 +233,30 @@ def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypa
     after = load_checkpoint(folder)
     assert after.epoch == 2 and torch.equal(after.model.fc.weight, new.fc.weight)
     assert len(list(folder.glob("model-*.safetensors"))) == 1  # the old weights are gone
+
+
+def test_ctrl_c_just_after_the_manifest_is_renamed_keeps_the_files_it_names(tmp_path,
+                                                                             monkeypatch):
+    """The new checkpoint.json is in place when the interrupt comes (syncing the folder after
+    its rename): the files it names stay, so the folder holds the new checkpoint, loadable."""
+    import cnnbook._atomic
+
+    folder = save(tmp_path / "run", build(seed=0), epoch=1)
+    new = build(seed=1)
+    real, calls = cnnbook._atomic.fsync_dir, []
+
+    def fsync_dir(path):
+        real(path)
+        calls.append(path)
+        if len(calls) == 2:  # after the model file's rename, then the manifest's
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cnnbook._atomic, "fsync_dir", fsync_dir)
+    with pytest.raises(KeyboardInterrupt):
+        save(folder, new, epoch=2)
+    monkeypatch.undo()
+    loaded = load_checkpoint(folder)
+    assert loaded.epoch == 2 and torch.equal(loaded.model.fc.weight, new.fc.weight)
 
 
 def test_restoring_needs_the_same_kind_of_optimizer(tmp_path):

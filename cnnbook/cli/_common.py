@@ -109,7 +109,9 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def open_checkpoint(path: str | Path, device: Any = "cpu") -> Checkpoint:
     """:func:`~cnnbook.training.checkpoints.load_checkpoint`, with its refusals (a pickle file, a
-    model not in the catalogue, tensors of the wrong shape, damaged files) as BadInput."""
+    manifest of the wrong shape, a model not in the catalogue, builder arguments it does not
+    declare, a parameter count over the limit or not the file's, a file name that is not plain,
+    a symbolic link, tensors of the wrong shape, damaged files) as BadInput."""
     from cnnbook.training.checkpoints import load_checkpoint
 
     try:

@@ -20,8 +20,9 @@ spec, and the tests check the frameworks against it.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -39,9 +40,9 @@ from cnnbook.models.layers import (
     ResidualSpec,
     SkipConcatSpec,
 )
-from cnnbook.models.specs import Architecture, conv_block
+from cnnbook.models.specs import Architecture, BuilderArg, conv_block
 
-__all__ = ["CATALOGUE", "FRAMEWORKS", "ModelEntry", "entries", "get"]
+__all__ = ["CATALOGUE", "FRAMEWORKS", "BuilderArg", "ModelEntry", "entries", "get"]
 
 Task = Literal["classification", "segmentation", "detection"]
 Framework = Literal["torch", "keras"]
@@ -57,7 +58,10 @@ class ModelEntry:
         name: the model's one name (``snake_case``).
         task: ``"classification"``, ``"segmentation"`` or ``"detection"``.
         dataset: the dataset it is trained on, as named by :mod:`cnnbook.datasets`.
-        spec: the architecture as data, input ``(C, H, W)``.
+        make_spec: the architecture as data, input ``(C, H, W)``, for the builder arguments
+            ``args`` (keywords; every one has a default, the builder's): :attr:`spec` is its
+            default, :meth:`spec_for` any other.
+        args: the torch builder's keyword arguments that a checkpoint may set, with bounds.
         torch: ``"module:Class"`` of the ``nn.Module`` (NCHW in, logits out).
         keras: ``"module:function"`` of the Keras 3 builder (NHWC in), or ``None``.
         description: one line for tables.
@@ -66,10 +70,38 @@ class ModelEntry:
     name: str
     task: Task
     dataset: str
-    spec: Architecture
+    make_spec: Callable[..., Architecture]
+    args: tuple[BuilderArg, ...]
     torch: str
     keras: str | None
     description: str
+
+    @cached_property
+    def spec(self) -> Architecture:
+        """The architecture as the builders make it by default."""
+        return self.make_spec()
+
+    def check_args(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """``kwargs`` for the torch builder, checked against :attr:`args` (names, types, bounds)
+        and normalised (lists become tuples); a one-line ``ValueError`` naming the first bad one.
+        """
+        declared = {arg.name: arg for arg in self.args}
+        checked = {}
+        for key, value in kwargs.items():
+            if key not in declared:
+                takes = ", ".join(declared) or "no arguments"
+                raise ValueError(f"{key!r} is not an argument of {self.name} (it takes {takes})")
+            try:
+                checked[key] = declared[key].check(value)
+            except ValueError as err:
+                raise ValueError(f"{key} {err}") from None
+        return checked
+
+    def spec_for(self, **kwargs: Any) -> Architecture:
+        """The architecture that the torch builder makes with ``kwargs``, checked as by
+        :meth:`check_args`; nothing is built (a ``ValueError`` when the shapes do not work out
+        shows only when the spec's shapes are computed)."""
+        return self.make_spec(**self.check_args(kwargs))
 
     @property
     def frameworks(self) -> tuple[Framework, ...]:
@@ -123,9 +155,7 @@ def _bn_group(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpe
     )
 
 
-_SCENES = (1, 64, 64)  # the detection and segmentation scenes (cnnbook.datasets.scenes)
 _CENTERNET_WIDTHS = (16, 32, 64)
-_CENTERNET_OUTPUTS = 10 + 4  # per cell: 10 class heatmaps, box size (w, h), offset (dx, dy)
 
 
 def _conv_bn_relu(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
@@ -135,16 +165,18 @@ def _conv_bn_relu(index: int, in_channels: int, out_channels: int) -> tuple[Laye
             ActivationSpec("relu", label=f"relu{index}"))
 
 
-def _centernet() -> tuple[LayerSpec, ...]:
+def _centernet(in_channels: int, num_classes: int,
+               widths: tuple[int, ...]) -> tuple[LayerSpec, ...]:
     """A small fully convolutional CenterNet: stride 4, receptive field 46 pixels (a 64x64
-    scene's largest digit is about 33 pixels), a 3x3 head and a 1x1 conv to the 14 maps."""
-    a, b, c = _CENTERNET_WIDTHS
+    scene's largest digit is about 33 pixels), a 3x3 head and a 1x1 conv to the maps: per cell,
+    ``num_classes`` heatmaps, box size (w, h) and offset (dx, dy)."""
+    a, b, c = widths
     return (
-        *_conv_bn_relu(1, 1, a), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
+        *_conv_bn_relu(1, in_channels, a), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
         *_conv_bn_relu(2, a, b), *_conv_bn_relu(3, b, b), Pool2dSpec(2, label="pool2"),
         *_conv_bn_relu(4, b, c), *_conv_bn_relu(5, c, c), *_conv_bn_relu(6, c, c),  # (64, 16, 16)
         Conv2dSpec(c, c, 3, padding=1, label="head"), ActivationSpec("relu", label="head_relu"),
-        Conv2dSpec(c, _CENTERNET_OUTPUTS, 1, label="maps"),  # (14, 16, 16): logits, w, h, dx, dy
+        Conv2dSpec(c, num_classes + 4, 1, label="maps"),  # (14, 16, 16): logits, w, h, dx, dy
     )
 
 
@@ -156,6 +188,21 @@ def _residual(label: str, channels: int) -> ResidualSpec:
                  BatchNorm2dSpec(channels, label=f"bn{i}"),
                  ActivationSpec("gelu", label=f"gelu{i}")]
     return ResidualSpec(tuple(body), label=label)
+
+
+def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
+           residual: bool) -> Architecture:
+    """cifar_small (and, with ``residual``, cifar_resnet_small): three conv-pool-BN-GELU groups
+    (a residual block after the first), global max pooling, linear logits."""
+    w1, w2, w3 = widths
+    return Architecture((in_channels, *_CIFAR10[1:]), (
+        *_bn_group(1, in_channels, w1),  # (40, 16, 16)
+        *((_residual("res1", w1),) if residual else ()),  # (40, 16, 16): x + body(x)
+        *_bn_group(2, w1, w2),  # (80, 8, 8)
+        *_bn_group(3, w2, w3),  # (160, 4, 4)
+        GlobalPool2dSpec("max", label="global_pool"),  # (160,)
+        DenseSpec(None, num_classes, label="fc"),  # logits
+    ))
 
 
 _SCENES = (1, 64, 64)  # cnnbook.datasets.scenes: 64x64 grey scenes of real MNIST digits
@@ -186,17 +233,31 @@ def _unet_level(index: int, in_channels: int, widths: tuple[int, ...]) -> SkipCo
     return SkipConcatSpec(tuple(body), label=f"down{index}")
 
 
+# What a checkpoint may pass to a torch builder (checkpoint.json's model.kwargs): bounds wide
+# enough for any sensible variant; the parameter limit of cnnbook.models.manifest does the rest.
+_IN_CHANNELS = BuilderArg("in_channels", 1, 64)
+_NUM_CLASSES = BuilderArg("num_classes", 1, 10_000)
+_INPUT_SIZE = BuilderArg("input_size", 1, 4096)
+_DROPOUT = BuilderArg("dropout", 0, 1, real=True)
+
+
+def _widths(shortest: int, longest: int) -> BuilderArg:
+    return BuilderArg("widths", 1, 4096, length=(shortest, longest))
+
+
 _ENTRIES = (
     ModelEntry(
         name="post_tensorflow",
         task="classification",
         dataset="mnist",
-        spec=Architecture(_MNIST, (
-            *conv_block(1, 1, 32),  # (32, 13, 13)
-            FlattenSpec(label="flatten"),  # (5408,)
-            DenseSpec(None, 10, label="fc1"),
-            ActivationSpec("softmax", label="softmax"),
-        )),
+        make_spec=lambda in_channels=1, num_classes=10, input_size=28: Architecture(
+            (in_channels, input_size, input_size), (
+                *conv_block(1, in_channels, 32),  # (32, 13, 13)
+                FlattenSpec(label="flatten"),  # (5408,)
+                DenseSpec(None, num_classes, label="fc1"),
+                ActivationSpec("softmax", label="softmax"),
+            )),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
         torch="cnnbook.models.torch_nets:PostTensorflow",
         keras="cnnbook.models.keras_nets:post_tensorflow",
         description="the post's TensorFlow model: conv 32, pool, dense 10 (MNIST)",
@@ -205,15 +266,17 @@ _ENTRIES = (
         name="post_keras",
         task="classification",
         dataset="mnist",
-        spec=Architecture(_MNIST, (
-            *conv_block(1, 1, 32),  # (32, 13, 13)
-            *conv_block(2, 32, 64),  # (64, 5, 5)
-            FlattenSpec(label="flatten"),  # (1600,)
-            DenseSpec(None, 128, label="fc1"),
-            ActivationSpec("relu", label="relu3"),
-            DenseSpec(128, 10, label="fc2"),
-            ActivationSpec("softmax", label="softmax"),
-        )),
+        make_spec=lambda in_channels=1, num_classes=10, input_size=28: Architecture(
+            (in_channels, input_size, input_size), (
+                *conv_block(1, in_channels, 32),  # (32, 13, 13)
+                *conv_block(2, 32, 64),  # (64, 5, 5)
+                FlattenSpec(label="flatten"),  # (1600,)
+                DenseSpec(None, 128, label="fc1"),
+                ActivationSpec("relu", label="relu3"),
+                DenseSpec(128, num_classes, label="fc2"),
+                ActivationSpec("softmax", label="softmax"),
+            )),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
         torch="cnnbook.models.torch_nets:PostKeras",
         keras="cnnbook.models.keras_nets:post_keras",
         description="the post's Keras model: conv 32, conv 64, dense 128, dense 10 (MNIST)",
@@ -222,17 +285,19 @@ _ENTRIES = (
         name="post_pytorch",
         task="classification",
         dataset="cifar10",
-        spec=Architecture(_CIFAR10, (
-            *conv_block(1, 3, 32),  # (32, 15, 15)
-            DropoutSpec(0.5, label="dropout1"),
-            *conv_block(2, 32, 64),  # (64, 6, 6)
-            DropoutSpec(0.5, label="dropout2"),
-            FlattenSpec(label="flatten"),  # (2304,) = 64 * 6 * 6, the post's view(-1, 64 * 6 * 6)
-            DenseSpec(None, 128, label="fc1"),
-            ActivationSpec("relu", label="relu3"),
-            DropoutSpec(0.5, label="dropout3"),
-            DenseSpec(128, 10, label="fc2"),  # logits: CrossEntropyLoss applies log-softmax
-        )),
+        make_spec=lambda in_channels=3, num_classes=10, input_size=32, dropout=0.5: Architecture(
+            (in_channels, input_size, input_size), (
+                *conv_block(1, in_channels, 32),  # (32, 15, 15)
+                DropoutSpec(dropout, label="dropout1"),
+                *conv_block(2, 32, 64),  # (64, 6, 6)
+                DropoutSpec(dropout, label="dropout2"),
+                FlattenSpec(label="flatten"),  # (2304,) = 64 * 6 * 6: the post's view(-1, 2304)
+                DenseSpec(None, 128, label="fc1"),
+                ActivationSpec("relu", label="relu3"),
+                DropoutSpec(dropout, label="dropout3"),
+                DenseSpec(128, num_classes, label="fc2"),  # logits: the loss applies log-softmax
+            )),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
         torch="cnnbook.models.torch_nets:PostPytorch",
         keras="cnnbook.models.keras_nets:post_pytorch",
         description="the post's PyTorch CNN with dropout (CIFAR-10, inferred from its shapes)",
@@ -241,13 +306,14 @@ _ENTRIES = (
         name="mnist_mlp",
         task="classification",
         dataset="mnist",
-        spec=Architecture(_MNIST, (
+        make_spec=lambda hidden=69, num_classes=10: Architecture(_MNIST, (
             FlattenSpec(label="flatten"),  # (784,)
-            DenseSpec(None, 69, label="fc1"),  # 69 units: about the size of post_tensorflow
+            DenseSpec(None, hidden, label="fc1"),  # 69 units: about the size of post_tensorflow
             ActivationSpec("relu", label="relu1"),
-            DenseSpec(69, 10, label="fc2"),
+            DenseSpec(hidden, num_classes, label="fc2"),
             ActivationSpec("softmax", label="softmax"),
         )),
+        args=(BuilderArg("hidden", 1, 65_536), _NUM_CLASSES),
         torch="cnnbook.models.torch_nets:MnistMlp",
         keras="cnnbook.models.keras_nets:mnist_mlp",
         description="a one-hidden-layer perceptron the size of post_tensorflow: no weight sharing",
@@ -256,23 +322,25 @@ _ENTRIES = (
         name="post_pytorch_bn",
         task="classification",
         dataset="cifar10",
-        spec=Architecture(_CIFAR10, (
-            Conv2dSpec(3, 32, 3, label="conv1"),  # (32, 30, 30)
-            BatchNorm2dSpec(32, label="bn1"),
-            ActivationSpec("relu", label="relu1"),
-            Pool2dSpec(2, label="pool1"),  # (32, 15, 15)
-            DropoutSpec(0.5, label="dropout1"),
-            Conv2dSpec(32, 64, 3, label="conv2"),  # (64, 13, 13)
-            BatchNorm2dSpec(64, label="bn2"),
-            ActivationSpec("relu", label="relu2"),
-            Pool2dSpec(2, label="pool2"),  # (64, 6, 6)
-            DropoutSpec(0.5, label="dropout2"),
-            FlattenSpec(label="flatten"),  # (2304,)
-            DenseSpec(None, 128, label="fc1"),
-            ActivationSpec("relu", label="relu3"),
-            DropoutSpec(0.5, label="dropout3"),
-            DenseSpec(128, 10, label="fc2"),  # logits
-        )),
+        make_spec=lambda in_channels=3, num_classes=10, input_size=32, dropout=0.5: Architecture(
+            (in_channels, input_size, input_size), (
+                Conv2dSpec(in_channels, 32, 3, label="conv1"),  # (32, 30, 30)
+                BatchNorm2dSpec(32, label="bn1"),
+                ActivationSpec("relu", label="relu1"),
+                Pool2dSpec(2, label="pool1"),  # (32, 15, 15)
+                DropoutSpec(dropout, label="dropout1"),
+                Conv2dSpec(32, 64, 3, label="conv2"),  # (64, 13, 13)
+                BatchNorm2dSpec(64, label="bn2"),
+                ActivationSpec("relu", label="relu2"),
+                Pool2dSpec(2, label="pool2"),  # (64, 6, 6)
+                DropoutSpec(dropout, label="dropout2"),
+                FlattenSpec(label="flatten"),  # (2304,)
+                DenseSpec(None, 128, label="fc1"),
+                ActivationSpec("relu", label="relu3"),
+                DropoutSpec(dropout, label="dropout3"),
+                DenseSpec(128, num_classes, label="fc2"),  # logits
+            )),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
         torch="cnnbook.models.torch_nets:PostPytorchBn",
         keras="cnnbook.models.keras_nets:post_pytorch_bn",
         description="post_pytorch with batch norm after each conv, nothing else changed",
@@ -281,13 +349,9 @@ _ENTRIES = (
         name="cifar_small",
         task="classification",
         dataset="cifar10",
-        spec=Architecture(_CIFAR10, (
-            *_bn_group(1, 3, _SMALL_WIDTHS[0]),  # (40, 16, 16)
-            *_bn_group(2, _SMALL_WIDTHS[0], _SMALL_WIDTHS[1]),  # (80, 8, 8)
-            *_bn_group(3, _SMALL_WIDTHS[1], _SMALL_WIDTHS[2]),  # (160, 4, 4)
-            GlobalPool2dSpec("max", label="global_pool"),  # (160,)
-            DenseSpec(None, 10, label="fc"),  # logits
-        )),
+        make_spec=lambda in_channels=3, num_classes=10, widths=_SMALL_WIDTHS: _cifar(
+            in_channels, num_classes, widths, residual=False),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
         torch="cnnbook.models.torch_nets:CifarSmall",
         keras="cnnbook.models.keras_nets:cifar_small",
         description="three conv-pool-BN-GELU groups, global max pool, linear (the recipe net)",
@@ -296,14 +360,9 @@ _ENTRIES = (
         name="cifar_resnet_small",
         task="classification",
         dataset="cifar10",
-        spec=Architecture(_CIFAR10, (
-            *_bn_group(1, 3, _SMALL_WIDTHS[0]),  # (40, 16, 16)
-            _residual("res1", _SMALL_WIDTHS[0]),  # (40, 16, 16): x + body(x)
-            *_bn_group(2, _SMALL_WIDTHS[0], _SMALL_WIDTHS[1]),  # (80, 8, 8)
-            *_bn_group(3, _SMALL_WIDTHS[1], _SMALL_WIDTHS[2]),  # (160, 4, 4)
-            GlobalPool2dSpec("max", label="global_pool"),  # (160,)
-            DenseSpec(None, 10, label="fc"),  # logits
-        )),
+        make_spec=lambda in_channels=3, num_classes=10, widths=_SMALL_WIDTHS: _cifar(
+            in_channels, num_classes, widths, residual=True),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
         torch="cnnbook.models.torch_nets:CifarResnetSmall",
         keras="cnnbook.models.keras_nets:cifar_resnet_small",
         description="cifar_small with a residual block (two conv-BN-GELU) after its first group",
@@ -312,7 +371,9 @@ _ENTRIES = (
         name="scene_centernet",
         task="detection",
         dataset="mnist_scenes",
-        spec=Architecture(_SCENES, _centernet()),
+        make_spec=lambda in_channels=1, num_classes=10, widths=_CENTERNET_WIDTHS: Architecture(
+            (in_channels, *_SCENES[1:]), _centernet(in_channels, num_classes, widths)),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
         torch="cnnbook.models.torch_nets:SceneCenternet",
         keras=None,
         description="a one-stage anchor-free detector (CenterNet-style: centre heatmap per "
@@ -322,14 +383,16 @@ _ENTRIES = (
         name="post_keras_fcn",
         task="segmentation",
         dataset="mnist-scenes",
-        spec=Architecture(_SCENES, (
-            *conv_block(1, 1, 32),  # (32, 31, 31)
-            *conv_block(2, 32, 64),  # (64, 14, 14)
-            # fc1 of post_keras as what it is on a 5x5x64 map: a 5x5 convolution (same weights)
-            Conv2dSpec(64, 128, 5, label="fc1"),  # (128, 10, 10)
-            ActivationSpec("relu", label="relu3"),
-            Conv2dSpec(128, _SEGMENT_CLASSES, 1, label="fc2"),  # (11, 10, 10): a 1x1 convolution
-        )),
+        make_spec=lambda in_channels=1, num_classes=_SEGMENT_CLASSES: Architecture(
+            (in_channels, *_SCENES[1:]), (
+                *conv_block(1, in_channels, 32),  # (32, 31, 31)
+                *conv_block(2, 32, 64),  # (64, 14, 14)
+                # fc1 of post_keras as what it is on a 5x5x64 map: a 5x5 convolution
+                Conv2dSpec(64, 128, 5, label="fc1"),  # (128, 10, 10)
+                ActivationSpec("relu", label="relu3"),
+                Conv2dSpec(128, num_classes, 1, label="fc2"),  # (11, 10, 10): a 1x1 convolution
+            )),
+        args=(_IN_CHANNELS, _NUM_CLASSES),
         torch="cnnbook.models.torch_nets:PostKerasFcn",
         keras=None,
         description="post_keras fully convolutional: dense layers as 5x5 and 1x1 convolutions",
@@ -338,12 +401,14 @@ _ENTRIES = (
         name="unet_small",
         task="segmentation",
         dataset="mnist-scenes",
-        spec=Architecture(_SCENES, (
-            *_double_conv(1, 1, _UNET_WIDTHS[0]),  # (8, 64, 64)
-            _unet_level(1, _UNET_WIDTHS[0], _UNET_WIDTHS[1:]),  # (16, 64, 64): skip + up path
-            *_double_conv(3, 2 * _UNET_WIDTHS[0], _UNET_WIDTHS[0]),  # (8, 64, 64)
-            Conv2dSpec(_UNET_WIDTHS[0], _SEGMENT_CLASSES, 1, label="head"),  # (11, 64, 64)
-        )),
+        make_spec=lambda in_channels=1, num_classes=_SEGMENT_CLASSES, widths=_UNET_WIDTHS: (
+            Architecture((in_channels, *_SCENES[1:]), (
+                *_double_conv(1, in_channels, widths[0]),  # (8, 64, 64)
+                _unet_level(1, widths[0], widths[1:]),  # (16, 64, 64): skip + up path
+                *_double_conv(3, 2 * widths[0], widths[0]),  # (8, 64, 64)
+                Conv2dSpec(widths[0], num_classes, 1, label="head"),  # (11, 64, 64)
+            ))),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(2, 6)),
         torch="cnnbook.models.torch_nets:UnetSmall",
         keras=None,
         description="a small U-Net: three poolings, transposed convs up, skips by concatenation",

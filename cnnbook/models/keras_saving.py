@@ -15,11 +15,14 @@ A Keras checkpoint is a folder, laid out like the torch checkpoints of
 ``<sha>`` is the start of its SHA-256, so a new save never overwrites the file that the current
 ``checkpoint.json`` names, and a crash leaves the previous checkpoint readable.
 
-Loading never unpickles and never runs code from the file: :func:`load_keras_checkpoint` checks
-the SHA-256, then calls ``keras.saving.load_model(..., safe_mode=True)``, which refuses ``Lambda``
-layers and other serialized Python code, and checks that the model has the catalogue model's
-parameter count. Keras models take NHWC inputs ``(N, H, W, C)`` and, for the catalogue's
-builders, return logits ``(N, classes)``.
+Loading never unpickles and never runs code from the file: :func:`load_keras_checkpoint` first
+runs :func:`cnnbook.models.manifest.check_checkpoint`, which reads the ``.keras`` zip without
+Keras (its members, the layers its ``config.json`` would build and the weight shapes in its
+HDF5 file must all agree with the catalogue model, under a parameter limit; file names plain,
+no symbolic links), then checks the SHA-256, then calls ``keras.saving.load_model(...,
+safe_mode=True)``, which refuses ``Lambda`` layers and other serialized Python code, and checks
+that the model has the catalogue model's parameter count. Keras models take NHWC inputs
+``(N, H, W, C)`` and, for the catalogue's builders, return logits ``(N, classes)``.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ require("keras")
 import keras  # noqa: E402
 
 from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, read_manifest  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
 from cnnbook.models.summary import count_params  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
@@ -85,7 +88,6 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".keras")
     os.close(fd)
     tmp = Path(tmp_name)
-    previous = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).is_file() else {}
     final: Path | None = None
     try:
         model.save(tmp, overwrite=True)
@@ -111,8 +113,7 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        kept = previous.get("files", {}).get("model", {}).get("file")
-        if final is not None and final.name != kept:
+        if final is not None and final.name not in named_files(folder):  # kept if committed
             final.unlink(missing_ok=True)
         raise
     for old in folder.glob("model-*.keras"):  # the file of the checkpoint this one replaced
@@ -164,19 +165,18 @@ def load_keras_checkpoint(path: str | Path) -> KerasCheckpoint:
     """Read the folder written by :func:`save_keras_checkpoint`, with ``safe_mode=True``.
 
     Raises:
-        ValueError: one line naming the file: a pickle file, another format, a model that is not
-            in the catalogue, a damaged file (SHA-256), a file that Keras' safe mode refuses
-            (a ``Lambda`` layer: code inside), or a parameter count that is not the catalogue's.
+        ValueError: one line naming the file: a pickle file, another format, a manifest of the
+            wrong shape, a model that is not in the catalogue, a file name that is not plain or
+            a symbolic link, a ``.keras`` file whose members, layers or weight shapes are not
+            the catalogue model's (a ``Lambda`` layer: code inside), a damaged file (SHA-256),
+            a file that Keras' safe mode refuses, or a parameter count that is not the
+            catalogue's.
         FileNotFoundError: when ``path`` holds no checkpoint.
     """
     folder = _folder(Path(path))
-    meta = read_manifest(folder, FORMAT, FORMAT_VERSION)
+    meta, _, files = check_checkpoint(folder, FORMAT, FORMAT_VERSION, "keras")
     name = meta["model"]["name"]
-    record = meta["files"]["model"]
-    file = folder / record["file"]
-    if Path(record["file"]).name != record["file"] or file.suffix != ".keras":
-        raise ValueError(f"{folder / MANIFEST}: {record['file']!r} is not a .keras file in the "
-                         "folder")
+    record, file = meta["files"]["model"], files["model"]
     if hashlib.sha256(file.read_bytes()).hexdigest() != record["sha256"]:
         raise ValueError(f"{file}: SHA-256 differs from {MANIFEST}; the file is damaged")
     try:

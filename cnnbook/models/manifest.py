@@ -1,21 +1,78 @@
-"""The ``checkpoint.json`` that both checkpoint formats commit last (light: JSON and the catalogue).
+"""The ``checkpoint.json`` that both checkpoint formats commit last, and every check made on a
+checkpoint folder before anything is built (light: JSON, the catalogue; h5py for a Keras file).
 
 :mod:`cnnbook.training.checkpoints` (torch, safetensors) and :mod:`cnnbook.models.keras_saving`
 (Keras, ``.keras``) each write a folder whose ``checkpoint.json`` names its ``format``,
-``format_version`` and catalogue ``model``; :func:`read_manifest` reads and checks it for both.
+``format_version`` and catalogue ``model``. Loading trusts nothing in the folder: both loaders
+call :func:`check_checkpoint`, which, before a model is built or a tensor allocated,
+
+1. reads ``checkpoint.json`` (a regular file, not a symbolic link, at most
+   :data:`MAX_MANIFEST_BYTES`) and checks its shape (:func:`validate_manifest`): a JSON object
+   whose fields have the expected types, refused with one line naming the field;
+2. checks the builder arguments (``model.kwargs``) against those the catalogue entry declares,
+   names and bounds (:meth:`~cnnbook.models.catalogue.ModelEntry.check_args`);
+3. derives from the spec and those arguments how many values the model's tensor file must hold
+   (parameters, plus batch norm's running statistics), without allocating, and refuses a model
+   of more than :data:`MAX_PARAMS` parameters;
+4. checks each tensor file named (:func:`check_tensor_file`): a plain name inside the folder, a
+   regular file, not a symbolic link;
+5. reads what the file says it holds without loading it: the safetensors header (bounded to
+   :data:`MAX_HEADER_BYTES`, its offsets checked against the file's size), or the ``.keras``
+   zip's members, the layers of its ``config.json`` and the weight shapes of its
+   ``model.weights.h5``, and refuses any count other than the one derived in 3.
+
+Every refusal is a one-line ``ValueError`` naming the file.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from cnnbook.models import catalogue
 
-__all__ = ["MANIFEST", "manifest_format", "read_manifest"]
+__all__ = ["MANIFEST", "MAX_HEADER_BYTES", "MAX_MANIFEST_BYTES", "MAX_PARAMS", "Checked",
+           "check_checkpoint", "check_tensor_file", "manifest_format", "named_files",
+           "read_manifest", "safetensors_values", "validate_manifest"]
 
 MANIFEST = "checkpoint.json"
+MAX_PARAMS = 100_000_000  # a loadable model: 400 MB of float32, 300x the book's largest
+MAX_MANIFEST_BYTES = 16 * 2**20  # checkpoint.json (the optimizer's state is in the tensor files)
+MAX_HEADER_BYTES = 100_000_000  # a safetensors header: the safetensors library's own limit
+STATE_FACTOR = 4  # an optimizer or scheduler file: at most 4 values per model value (Adam has 2)
+_DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2,
+                "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+_JSON_NAMES = {dict: "an object", list: "an array", str: "a string", int: "an integer",
+               float: "a number", bool: "true or false", type(None): "null"}
+_PARTS = {"torch": (("model", ".safetensors"), ("optimizer", ".safetensors"),
+                    ("scheduler", ".safetensors")),
+          "keras": (("model", ".keras"),)}
+Framework = Literal["torch", "keras"]
+
+
+class Checked(NamedTuple):
+    """What :func:`check_checkpoint` found: the manifest, the builder arguments as the builder
+    takes them, and each tensor file's path by part (``"model"``, ``"optimizer"`` ...)."""
+
+    meta: dict[str, Any]
+    kwargs: dict[str, Any]
+    files: dict[str, Path]
+
+
+def _manifest_bytes(manifest: Path) -> bytes:
+    """``checkpoint.json``'s bytes: a regular file, no link, at most MAX_MANIFEST_BYTES."""
+    info = os.lstat(manifest)
+    if stat.S_ISLNK(info.st_mode):
+        raise ValueError(f"{manifest}: a symbolic link; checkpoint files must be plain files in "
+                         "the folder")
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_MANIFEST_BYTES:
+        raise ValueError(f"{manifest}: not a regular file of at most {MAX_MANIFEST_BYTES:,} "
+                         "bytes")
+    return manifest.read_bytes()
 
 
 def manifest_format(path: str | Path) -> str | None:
@@ -24,29 +81,224 @@ def manifest_format(path: str | Path) -> str | None:
     manifest = Path(path)
     manifest = manifest if manifest.name == MANIFEST else manifest / MANIFEST
     try:
-        value = json.loads(manifest.read_text()).get("format")
+        value = json.loads(_manifest_bytes(manifest)).get("format")
     except (OSError, ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
 
 
+def named_files(folder: Path) -> set[str]:
+    """The file names that the ``checkpoint.json`` in ``folder`` names now (none without a
+    readable one): what a save that fails, even after committing its manifest, must keep."""
+    try:
+        files = json.loads(_manifest_bytes(folder / MANIFEST))["files"]
+        return {record["file"] for record in files.values() if isinstance(record["file"], str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+
+
+def _type_name(value: Any) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _field(obj: dict[str, Any], key: str, kinds: tuple[type, ...], where: str, path: str,
+           *, required: bool = True) -> Any:
+    """``obj[key]``, checked to be of one of ``kinds`` (``bool`` is no integer here)."""
+    name = f"{path}.{key}" if path else key
+    if key not in obj:
+        if required:
+            raise ValueError(f'{where}: "{name}" is missing')
+        return None
+    value = obj[key]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        wanted = " or ".join(_JSON_NAMES[k] for k in kinds)
+        raise ValueError(f'{where}: "{name}" must be {wanted}, not {_type_name(value)}')
+    return value
+
+
+def _items(value: Any, kinds: tuple[type, ...], where: str, name: str) -> None:
+    """Every item of the array (or values of the object) ``value`` is of one of ``kinds``."""
+    for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+        _field({str(key): item}, str(key), kinds, where, name)
+
+
+def validate_manifest(meta: Any, where: str | Path, fmt: str, version: int) -> dict[str, Any]:
+    """``meta`` (a parsed ``checkpoint.json``) checked to be the manifest of a ``fmt`` version
+    ``version`` checkpoint of a catalogue model: a one-line ``ValueError`` starting with
+    ``where`` and naming the first bad field otherwise. Fields it does not know are ignored."""
+    where = str(where)
+    if not isinstance(meta, dict):
+        raise ValueError(f"{where}: must be a JSON object, not {_type_name(meta)}")
+    if _field(meta, "format", (str,), where, "") != fmt or _field(
+            meta, "format_version", (int,), where, "") != version:
+        raise ValueError(f"{where}: not a {fmt} version {version} file")
+    model = _field(meta, "model", (dict,), where, "")
+    name = _field(model, "name", (str,), where, "model")
+    if name not in catalogue.CATALOGUE:
+        raise ValueError(f"{where}: model {name!r} is not in the catalogue; "
+                         f"choose from {', '.join(catalogue.CATALOGUE)}")
+    _field(model, "kwargs", (dict,), where, "model", required=False)
+    _field(meta, "dataset", (str,), where, "")
+    _items(_field(meta, "class_names", (list,), where, ""), (str,), where, "class_names")
+    if _field(meta, "normalisation", (dict, type(None)), where, "") is not None:
+        for key in ("mean", "std"):
+            values = _field(meta["normalisation"], key, (list,), where, "normalisation")
+            _items(values, (int, float), where, f"normalisation.{key}")
+    if _field(meta, "epoch", (int,), where, "") < 0:
+        raise ValueError(f'{where}: "epoch" must be at least 0, not {meta["epoch"]}')
+    _items(_field(meta, "metrics", (dict,), where, ""), (int, float), where, "metrics")
+    _items(_field(meta, "versions", (dict,), where, ""), (str,), where, "versions")
+    files = _field(meta, "files", (dict,), where, "")
+    _field(files, "model", (dict,), where, "files")
+    for part, record in files.items():
+        _field(files, part, (dict,), where, "files")
+        _field(record, "file", (str,), where, f"files.{part}")
+        digest = _field(record, "sha256", (str,), where, f"files.{part}")
+        if len(digest) != 64 or digest.strip("0123456789abcdef"):
+            raise ValueError(f'{where}: "files.{part}.sha256" must be 64 hex digits')
+    for part in ("optimizer", "scheduler"):
+        if _field(meta, part, (dict, type(None)), where, "", required=False) is not None:
+            _field(meta[part], "class", (str,), where, part)
+            _field(meta[part], "state", (dict,), where, part)
+    return meta
+
+
 def read_manifest(folder: Path, fmt: str, version: int) -> dict[str, Any]:
-    """The manifest of the checkpoint ``folder``, checked to be ``fmt`` version ``version`` and to
-    name a catalogue model.
+    """The manifest of the checkpoint ``folder``, read as :func:`_manifest_bytes` allows and
+    checked by :func:`validate_manifest`.
 
     Raises:
-        ValueError: one line naming the manifest: invalid JSON, another format or version, or a
-            model that is not in the catalogue.
+        ValueError: one line naming the manifest: invalid JSON, another format or version, a
+            field missing or of the wrong type, or a model that is not in the catalogue.
     """
     manifest = folder / MANIFEST
     try:
-        meta = json.loads(manifest.read_text())
-    except json.JSONDecodeError as err:
+        meta = json.loads(_manifest_bytes(manifest))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{manifest}: not valid JSON ({err})") from None
-    if meta.get("format") != fmt or meta.get("format_version") != version:
-        raise ValueError(f"{manifest}: not a {fmt} version {version} file")
-    name = meta["model"]["name"]
-    if name not in catalogue.CATALOGUE:
-        raise ValueError(f"{manifest}: model {name!r} is not in the catalogue; "
-                         f"choose from {', '.join(catalogue.CATALOGUE)}")
-    return dict(meta)
+    return validate_manifest(meta, manifest, fmt, version)
+
+
+def check_tensor_file(folder: Path, name: str, suffix: str, field: str) -> Path:
+    """``folder / name`` after checking that ``name`` (the manifest's ``field``) is a plain file
+    name ending in ``suffix`` and that the file is a regular file in ``folder``, not a link."""
+    plain = (name not in ("", ".", "..") and not name.startswith(".")
+             and not any(c in name for c in "/\\\0") and Path(name).name == name)
+    if not plain or not name.endswith(suffix):
+        raise ValueError(f'{folder / MANIFEST}: "{field}" must be the plain name of a {suffix} '
+                         f"file in the checkpoint folder, not {name!r}")
+    path = folder / name
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file, but {MANIFEST} names it") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise ValueError(f"{path}: a symbolic link; checkpoint files must be plain files in the "
+                         "folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file")
+    return path
+
+
+def safetensors_values(path: Path) -> int:
+    """How many values the safetensors file ``path`` holds, from its header alone: an 8-byte
+    little-endian length (at most :data:`MAX_HEADER_BYTES`), a JSON object of ``{"dtype",
+    "shape", "data_offsets"}`` per tensor, whose byte ranges must tile the rest of the file."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        length = int.from_bytes(f.read(8), "little") if size >= 8 else 0
+        if not 0 < length <= min(MAX_HEADER_BYTES, size - 8):
+            raise ValueError(f"{path}: not a safetensors file (it says its header has {length:,} "
+                             f"bytes, in a file of {size:,}; the limit is {MAX_HEADER_BYTES:,})")
+        try:
+            header = json.loads(f.read(length))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ValueError(f"{path}: the safetensors header is not JSON") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: the safetensors header is not a JSON object")
+    header.pop("__metadata__", None)
+    values, ranges = 0, []
+    for key, record in header.items():
+        try:
+            shape, (start, end) = record["shape"], record["data_offsets"]
+            itemsize = _DTYPE_BYTES[record["dtype"]]
+            numbers = [*shape, start, end]
+            if not all(type(n) is int and n >= 0 for n in numbers):
+                raise TypeError
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path}: tensor {key[:40]!r} has no valid dtype, shape and "
+                             "offsets in the safetensors header") from None
+        count = math.prod(shape)
+        if end - start != count * itemsize:
+            raise ValueError(f"{path}: tensor {key[:40]!r} spans {end - start:,} bytes, not "
+                             f"the {count * itemsize:,} its shape and dtype need")
+        values += count
+        ranges.append((start, end))
+    position = 0
+    for start, end in sorted(ranges):  # each range starts where the one before ended
+        if start != position:
+            position = -1
+            break
+        position = end
+    if position != size - 8 - length:
+        raise ValueError(f"{path}: the tensors' offsets do not cover the file's "
+                         f"{size - 8 - length:,} data bytes exactly (truncated or padded?)")
+    return values
+
+
+def expected_values(entry: catalogue.ModelEntry, kwargs: dict[str, Any],
+                    framework: Framework, where: str) -> int:
+    """How many values a ``framework`` checkpoint of ``entry`` built with ``kwargs`` holds:
+    parameters and batch norm's running mean and variance (and torch's batch counter), from
+    the spec; a ``ValueError`` beyond :data:`MAX_PARAMS` parameters or when the shapes fail."""
+    described = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    label = f"{entry.name}({described})"
+    try:
+        spec = entry.spec_for(**kwargs)
+        params, norms = spec.count_params(), spec.batch_norm_features()
+    except ValueError as err:
+        raise ValueError(f'{where}: "model.kwargs": {err}') from None
+    if params > MAX_PARAMS:
+        raise ValueError(f"{where}: {label} has {params:,} parameters, more than the limit of "
+                         f"{MAX_PARAMS:,}")
+    return params + 2 * sum(norms) + (len(norms) if framework == "torch" else 0)
+
+
+def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework) -> Checked:
+    """Everything about the checkpoint ``folder`` that can be checked without building the model
+    or reading a tensor (the steps of the module docstring); one-line ``ValueError`` naming the
+    file otherwise."""
+    meta = read_manifest(folder, fmt, version)
+    where = str(folder / MANIFEST)
+    entry = catalogue.get(meta["model"]["name"])
+    kwargs = meta["model"].get("kwargs") or {}
+    if framework == "keras" and (kwargs or entry.keras is None):
+        raise ValueError(f'{where}: "model" must be a catalogue model with a Keras builder, '
+                         f"built with its defaults")
+    try:
+        kwargs = entry.check_args(kwargs)
+    except ValueError as err:
+        raise ValueError(f'{where}: "model.kwargs": {err}') from None
+    expected = expected_values(entry, kwargs, framework, where)
+    parts = dict(_PARTS[framework])
+    files: dict[str, Path] = {}
+    for part, record in meta["files"].items():
+        if part not in parts:
+            raise ValueError(f'{where}: "files.{part}" is not a part of a {fmt} checkpoint')
+        files[part] = check_tensor_file(folder, record["file"], parts[part], f"files.{part}.file")
+    if framework == "keras":
+        from cnnbook.models.keras_archive import keras_file_values
+
+        found = keras_file_values(files["model"], expected)
+    else:
+        found = safetensors_values(files["model"])
+        for part in files.keys() - {"model"}:
+            if safetensors_values(files[part]) > STATE_FACTOR * expected:
+                raise ValueError(f"{files[part]}: holds more than {STATE_FACTOR} values per "
+                                 "model value")
+    if found != expected:
+        described = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        raise ValueError(f"{files['model']}: holds {found:,} values, but {entry.name}"
+                         f"({described}) has {expected:,} (parameters and batch-norm "
+                         "statistics)")
+    return Checked(meta, kwargs, files)

@@ -46,6 +46,7 @@ __all__ = [
     "format_param_table",
     "ReceptiveField",
     "receptive_field",
+    "batch_norm_features",
 ]
 
 
@@ -185,6 +186,18 @@ def format_param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> str:
     lines += [f"{name:<14}{str(shape):<26}{params:>10,}" for name, shape, params in rows]
     lines.append(f"{'total':<40}{sum(r[2] for r in rows):>10,}")
     return "\n".join(lines)
+
+
+def batch_norm_features(layers: list[LayerSpec]) -> list[int]:
+    """``num_features`` of every :class:`BatchNorm2dSpec`, in order, the bodies of residual and
+    skip layers included."""
+    found: list[int] = []
+    for layer in layers:
+        if isinstance(layer, BatchNorm2dSpec):
+            found.append(layer.num_features)
+        elif isinstance(layer, (ResidualSpec, SkipConcatSpec)):
+            found += batch_norm_features(list(layer.body))
+    return found
 
 
 class ReceptiveField(NamedTuple):

@@ -12,18 +12,20 @@ the attribute names of the torch models and the layer names of the Keras models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cnnbook.models.layers import ActivationSpec, Conv2dSpec, LayerSpec, Pool2dSpec
 from cnnbook.models.shapes import (
     ReceptiveField,
     Shape,
+    batch_norm_features,
     format_param_table,
     output_shapes,
     param_table,
     receptive_field,
 )
 
-__all__ = ["Architecture", "conv_block"]
+__all__ = ["Architecture", "BuilderArg", "conv_block"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class Architecture:
         """Trainable parameters (weights and biases), from the specs alone."""
         return sum(params for _, _, params in self.param_table())
 
+    def batch_norm_features(self) -> list[int]:
+        """The channels of every batch norm, nested ones included: each keeps a running mean and
+        variance of that size (buffers, not parameters), which checkpoints store too."""
+        return batch_norm_features(list(self.layers))
+
     def receptive_field(self, *, axis: int = 0) -> list[ReceptiveField]:
         """Receptive field after each spatial layer (:func:`cnnbook.models.receptive_field`)."""
         return receptive_field(list(self.layers), axis=axis)
@@ -52,6 +59,48 @@ class Architecture:
     def summary(self) -> str:
         """A text table of layers, output shapes and parameters."""
         return format_param_table(list(self.layers), self.input_shape)
+
+
+@dataclass(frozen=True)
+class BuilderArg:
+    """A keyword argument that a catalogue entry's torch builder accepts from a checkpoint: an
+    integer in ``[low, high]``; with ``real=True`` a number in ``[low, high]``; with ``length``
+    a list of such integers, of a length in ``[length[0], length[1]]``."""
+
+    name: str
+    low: int
+    high: int
+    real: bool = False
+    length: tuple[int, int] | None = None
+
+    def check(self, value: Any) -> Any:
+        """``value`` as the builder takes it (a list becomes a tuple); a one-line ``ValueError``
+        saying what it must be otherwise."""
+        if self.length is not None:
+            shortest, longest = self.length
+            if (not isinstance(value, (list, tuple)) or not shortest <= len(value) <= longest
+                    or not all(self._fits(v) for v in value)):
+                size = shortest if shortest == longest else f"{shortest} to {longest}"
+                raise ValueError(f"must be a list of {size} integers in {self._range()}, "
+                                 f"not {_short(value)}")
+            return tuple(value)
+        if not self._fits(value):
+            kind = "a number" if self.real else "an integer"
+            raise ValueError(f"must be {kind} in {self._range()}, not {_short(value)}")
+        return value
+
+    def _fits(self, value: Any) -> bool:
+        kinds = (int, float) if self.real else (int,)
+        return (isinstance(value, kinds) and not isinstance(value, bool)
+                and self.low <= value <= self.high)
+
+    def _range(self) -> str:
+        return f"{self.low:,}..{self.high:,}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def conv_block(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:

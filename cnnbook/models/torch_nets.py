@@ -352,10 +352,10 @@ class UnetLevel(nn.Module):
         self.bn1 = nn.BatchNorm2d(width)
         self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(width)
-        self.inner: UnetLevel | None = None
+        self.inner: str | None = None  # the next level's name, registered once (state_dict)
         if len(widths) > 1:
-            self.inner = UnetLevel(index + 1, width, widths[1:])
-            self.add_module(f"down{index + 1}", self.inner)
+            self.inner = f"down{index + 1}"
+            self.add_module(self.inner, UnetLevel(index + 1, width, widths[1:]))
             self.conv3 = nn.Conv2d(2 * width, width, 3, padding=1, bias=False)
             self.bn3 = nn.BatchNorm2d(width)
             self.conv4 = nn.Conv2d(width, width, 3, padding=1, bias=False)
@@ -367,7 +367,7 @@ class UnetLevel(nn.Module):
         y = F.relu(self.bn1(self.conv1(y)))
         y = F.relu(self.bn2(self.conv2(y)))  # (N, width, H / 2, W / 2)
         if self.inner is not None:
-            y = self.inner(y)  # (N, 2 width, H / 2, W / 2)
+            y = self.get_submodule(self.inner)(y)  # (N, 2 width, H / 2, W / 2)
             y = F.relu(self.bn3(self.conv3(y)))
             y = F.relu(self.bn4(self.conv4(y)))  # (N, width, H / 2, W / 2)
         return torch.cat([x, self.up(y)], dim=1)  # (N, 2C, H, W)

@@ -18,8 +18,12 @@ file the current ``checkpoint.json`` names: each file is written to a temporary 
 flushed, fsynced and renamed (``os.replace``), and ``checkpoint.json`` is replaced last. A crash at
 any point leaves the previous checkpoint readable; files it no longer names are removed after.
 
-Loading never unpickles: :func:`load_checkpoint` builds the model from the catalogue, checks every
-tensor's name and shape, and refuses ``torch.save`` / pickle files.
+Loading never unpickles and trusts nothing in the folder: :func:`load_checkpoint` first runs
+:func:`cnnbook.models.manifest.check_checkpoint` (the manifest's schema, the builder arguments
+against the catalogue's declarations, the parameter count that the spec and those arguments imply
+against the safetensors header and a limit, plain file names and no symbolic links), then builds
+the model from the catalogue, checks every tensor's name and shape, and refuses ``torch.save`` /
+pickle files.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ except ImportError as err:  # the torch extra installs it
 
 from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
 from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, read_manifest  # noqa: E402
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
 from cnnbook.report import package_versions  # noqa: E402
 
 __all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
@@ -143,7 +147,6 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
             tensor_sets[part] = {}
             meta[part] = {"class": type(obj).__name__,
                           "state": _encode(obj.state_dict(), part, tensor_sets[part])}
-    previous = json.loads((folder / MANIFEST).read_text()) if (folder / MANIFEST).is_file() else {}
     written: list[Path] = []
     try:
         for part, tensors in tensor_sets.items():
@@ -157,8 +160,8 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
                 written.append(file)
             meta["files"][part] = {"file": file.name, "sha256": digest}
         _write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
-    except BaseException:  # leave the folder as it was: the previous checkpoint and its files
-        keep = {f["file"] for f in previous.get("files", {}).values()}
+    except BaseException:  # keep what the manifest on disk names (an interrupt can come after
+        keep = named_files(folder)  # its rename): the previous checkpoint, or this one
         for file in (f for f in written if f.name not in keep):
             file.unlink(missing_ok=True)
         raise
@@ -232,12 +235,9 @@ def _checkpoint_folder(path: Path) -> Path:
     return path
 
 
-def _read_tensors(folder: Path, record: Mapping[str, str]) -> dict[str, torch.Tensor]:
-    """The tensors of one file named in the manifest, after checking its name and SHA-256."""
-    file = folder / record["file"]
-    if Path(record["file"]).name != record["file"] or file.suffix != ".safetensors":
-        raise ValueError(f"{folder / MANIFEST}: {record['file']!r} is not a safetensors file "
-                         "in the checkpoint folder")
+def _read_tensors(file: Path, record: Mapping[str, str]) -> dict[str, torch.Tensor]:
+    """The tensors of one file named in the manifest (its name and header already checked by
+    :func:`check_checkpoint`), after checking its SHA-256."""
     data = file.read_bytes()
     if hashlib.sha256(data).hexdigest() != record["sha256"]:
         raise ValueError(f"{file}: SHA-256 differs from {MANIFEST}; the file is damaged")
@@ -260,24 +260,27 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu") -> 
     """Read the checkpoint folder ``path`` written by :func:`save_checkpoint`, without pickle.
 
     Raises:
-        ValueError: one line naming the file, for a pickle file, a model that is not in the
-            catalogue, a tensor of the wrong name or shape, or a damaged file.
+        ValueError: one line naming the file, for a pickle file, a manifest of the wrong shape,
+            a model that is not in the catalogue, builder arguments it does not declare or out
+            of bounds, a parameter count over the limit or not the tensor file's, a file name
+            that is not plain or a symbolic link, a tensor of the wrong name or shape, or a
+            damaged file.
         FileNotFoundError: when ``path`` holds no checkpoint.
 
     ``path`` may also name the ``checkpoint.json`` inside the folder.
     """
     folder = _checkpoint_folder(Path(path))
-    meta = read_manifest(folder, FORMAT, FORMAT_VERSION)
+    meta, kwargs, files = check_checkpoint(folder, FORMAT, FORMAT_VERSION, "torch")
     name = meta["model"]["name"]
-    model = catalogue.get(name).build("torch", **meta["model"]["kwargs"])
-    weights = _read_tensors(folder, meta["files"]["model"])
-    _check_tensors(folder / meta["files"]["model"]["file"], name, model.state_dict(), weights)
+    model = catalogue.get(name).build("torch", **kwargs)  # its size checked against the file
+    weights = _read_tensors(files["model"], meta["files"]["model"])
+    _check_tensors(files["model"], name, model.state_dict(), weights)
     model.load_state_dict(weights)
     model.to(device).eval()
     states: dict[str, dict[str, Any] | None] = {"optimizer": None, "scheduler": None}
     for part, saved in ((part, meta.get(part)) for part in states):
         record = meta["files"].get(part)
-        tensors = _read_tensors(folder, record) if record else {}
+        tensors = _read_tensors(files[part], record) if record else {}
         if saved is not None:
             states[part] = {"class": saved["class"], "state": _decode(saved["state"], tensors)}
     norm = meta["normalisation"]
