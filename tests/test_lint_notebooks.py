@@ -132,3 +132,12 @@ def test_invalid_json_and_syntax_errors_are_one_line_each(tmp_path):
     assert lines[0].startswith(f"{broken}: not a readable notebook")
     assert lines[1].startswith(f"{syntax}: cell 1 (id c1), line 1: syntax error:")
     assert lines[2] == f"{syntax}: cell 2 (id c2), line 1: F821 Undefined name `missing`"
+
+
+def test_a_cell_without_an_id_or_with_a_repeated_one_is_reported(tmp_path):
+    path = write(tmp_path, "x = 1\n", "y = 2\n", "z = 3\n")
+    notebook = json.loads(Path(path).read_text())
+    del notebook["cells"][1]["id"]
+    notebook["cells"][3]["id"] = "md0"
+    Path(path).write_text(json.dumps(notebook))
+    assert codes(lint_notebook(path)) == ["NB001", "NB002"]

@@ -114,6 +114,17 @@ def lint_notebook(path: str) -> list[str]:
         return [f"{path}: not a readable notebook (invalid JSON or no cells): {exc}"]
     found: list[tuple[int, int, str]] = []  # (cell, line, "CODE message")
     texts: list[str] = []
+    if notebook.get("nbformat", 4) >= 4 and notebook.get("nbformat_minor", 0) >= 5:
+        # nbformat 4.5 requires an id on every cell; Jupyter Book warns and nbformat will refuse
+        seen: set[str] = set()
+        for index, cell in enumerate(cells):
+            cell_id = cell.get("id")
+            if not cell_id:
+                found.append((index, 1, "NB001 cell has no id (nbformat 4.5 requires one)"))
+            elif cell_id in seen:
+                found.append((index, 1, f"NB002 duplicate cell id {cell_id!r}"))
+            else:
+                seen.add(cell_id)
     for index, cell in enumerate(cells):
         text = source(cell) if cell.get("cell_type") == "code" else ""
         if text and not checked(cell):
