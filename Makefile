@@ -32,7 +32,7 @@ help:
 	@echo "make book   build the HTML book into _build/html (executes every notebook)"
 	@echo "make test   lint, unit tests, nbval over every notebook, strict book build, browser test"
 	@echo "make lint   ruff (package, tests, bench, tools), mypy cnnbook, notebook code cells at 80 columns"
-	@echo "make test-full CHAPTERS=\"training_well speed\"   the chapters in the full profile (default: changed ones)"
+	@echo "make test-full CHAPTERS=\"training_well speed\"   the chapters in the full profile (default: changed ones); MEASURE=1 logs every floor without stopping"
 	@echo "make test-gpu CHAPTERS=\"speed\"   on a CUDA GPU, in its own environment: nbval (lax, full profile), chapters without TensorFlow"
 	@echo "make bench  loader and training-loop benchmarks (tables and JSON in bench/results/)"
 	@echo "make linkcheck   (network) dataset mirrors' sizes and the built book's external links"
@@ -106,7 +106,7 @@ test-browser: setup
 # The named chapters (default: those changed since BASE) in the full profile, floors logged.
 CHAPTERS ?=
 test-full: setup
-	$(BIN)/python -m tools.test_full $(CHAPTERS)
+	$(BIN)/python -m tools.test_full $(if $(filter 1,$(MEASURE)),--measure )$(CHAPTERS)
 
 # On a CUDA machine: nbval (lax, full profile) over the chapters that need no TensorFlow, in an
 # environment of its own (.gpu/venv: a CUDA torch, then requirements/gpu.txt), never the CPU lock.

@@ -209,7 +209,11 @@ def test_make_book_runs_the_build_that_keeps_going():
     makefile = (ROOT / "Makefile").read_text()
     book = makefile[makefile.index("\nbook:"):].split("\n\n")[0]
     assert "tools.build_book" in book and "jupyter-book build" not in book
-    assert "test-full:" in makefile and "tools.test_full $(CHAPTERS)" in makefile
+    assert "test-full:" in makefile
+    for extra, flag in (([], ""), (["MEASURE=1"], "--measure ")):
+        dry = subprocess.run(["make", "-n", "test-full", "CHAPTERS=speed", *extra], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+        assert f"-m tools.test_full {flag}speed" in dry
 
 
 def test_test_full_names_chapters_and_refuses_unknown_ones():

@@ -113,6 +113,21 @@ def test_check_passes_fails_in_one_line_and_logs_first(monkeypatch, tmp_path):
     assert rows[1]["value"] == pytest.approx(full_floor - 0.001)   # logged before it failed
 
 
+def test_measuring_logs_every_value_and_reports_instead_of_raising(monkeypatch, tmp_path, capsys):
+    key = "three_frameworks.torch_accuracy"
+    below = floors.table()[key].bounds["full"] - 0.001
+    monkeypatch.setenv(floors.MEASURE_VAR, "1")
+    monkeypatch.delenv(floors.LOG_VAR, raising=False)
+    with pytest.raises(AssertionError):  # measuring without a log to record into: no effect
+        floors.check(key, below, profile="full")
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv(floors.LOG_VAR, str(log))
+    assert floors.check(key, below, profile="full") is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "measuring, not raising" in err and "below its floor" in err
+    assert json.loads(log.read_text())["value"] == pytest.approx(below)
+
+
 def test_a_ceiling_fails_above_and_an_unknown_key_is_named(monkeypatch):
     monkeypatch.delenv(floors.LOG_VAR, raising=False)
     ceiling = floors.table()["detection.baseline_map50"]

@@ -60,6 +60,8 @@ def ratio(used: dict[str, int], local: dict[str, int], cap: int | None) -> float
     """How many times more training images the canonical data gives, the largest over datasets."""
     worst = 1.0
     for name, count in used.items():
+        if name not in local:
+            raise SystemExit(f"the build read {name}, but no copy of it is here to count")
         if count < local[name]:  # the chapter asked for a subset: the same subset everywhere
             continue
         canonical = CANONICAL[name][0] if cap is None else min(cap, CANONICAL[name][0])
@@ -74,8 +76,9 @@ def estimates(report: dict, html: Path, local: dict[str, int], cap: int | None) 
             continue
         page = html / Path(chapter["path"]).with_suffix(".html")
         used = training_reads(page.read_text(encoding="utf-8")) if page.exists() else {}
+        times = ratio(used, local, cap)
         reads = ", ".join(f"{n} {c:,} of {local[n]:,}" for n, c in sorted(used.items()))
-        rows.append(Estimate(chapter["path"], chapter["seconds"], ratio(used, local, cap), reads))
+        rows.append(Estimate(chapter["path"], chapter["seconds"], times, reads))
     return rows
 
 
@@ -92,10 +95,12 @@ def table(rows: list[Estimate], core_speedup: float) -> str:
 
 
 def local_counts() -> dict[str, int]:
-    """Training images the data source of this machine holds, per dataset."""
-    from cnnbook.datasets.loaders import read_available
+    """Training images the data source of this machine holds, per dataset the build read (the
+    counts the edition card reports; nothing is downloaded)."""
+    from tools.edition import datasets
 
-    return {name: len(read_available(name)[0][0]) for name in CANONICAL}
+    return {row["name"]: row["train"] for row in datasets()
+            if row["name"] in CANONICAL and "train" in row}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,14 +21,13 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from cnnbook.config import DATA_DIR_VAR
-from tools.toc import ROOT, toc_cells, toc_pages
+from tools.toc import ROOT, git, toc_cells, toc_pages
 
 PLACEHOLDER = '<div id="edition-card"></div>'
 SOURCES = {"offline": f"a local folder (${DATA_DIR_VAR})",
@@ -39,14 +38,14 @@ _PROFILE_LINE = re.compile(r"^profile: (quick|full)\b", re.MULTILINE)
 
 def commit(root: Path) -> str:
     """``git describe``-style short commit of ``root``, ``+changes`` when the tree is dirty."""
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    def ask(*args: str) -> str:
+        done = git(*args, root=root)
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    head = git("rev-parse", "--short=10", "HEAD")
+    head = ask("rev-parse", "--short=10", "HEAD")
     if not head:
         return "not a git checkout"
-    return head + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no")
+    return head + (" + uncommitted changes" if ask("status", "--porcelain", "--untracked-files=no")
                    else "")
 
 

@@ -10,6 +10,9 @@ chapter runs in its own pytest process, so one failure does not stop the rest. T
 chapters' floors are logged to ``_build/floors/full.jsonl`` (``cnnbook.floors``), ready for
 ``python -m tools.floors add``; the times and results go to ``_build/floors/test-full.json``.
 
+``--measure`` (``make test-full MEASURE=1``) logs every value and reports a bound on the wrong side
+without stopping the chapter, to measure a chapter whose bounds are not set yet; it tests nothing.
+
 Default chapters: the TOC notebooks that differ from ``BASE`` (environment; default ``origin/main``
 when that ref exists, else ``HEAD``), committed or not. Exit status: 0 when every chapter passed.
 """
@@ -24,30 +27,25 @@ import sys
 import time
 from pathlib import Path
 
-from tools.toc import toc_notebooks
+from tools.toc import ROOT, git, toc_notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "_build" / "floors"
-
-
-def _git(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def default_base() -> str:
     base = os.environ.get("BASE", "").strip()
     if base:
         return base
-    return "origin/main" if _git("rev-parse", "--verify", "-q", "origin/main").returncode == 0 \
+    return "origin/main" if git("rev-parse", "--verify", "-q", "origin/main").returncode == 0 \
         else "HEAD"
 
 
 def changed_chapters(base: str) -> list[Path]:
     """TOC notebooks that differ from ``base`` in the working tree (committed or not)."""
-    out = _git("diff", "--name-only", base, "--", "book")
+    out = git("diff", "--name-only", base, "--", "book")
     if out.returncode != 0:
         raise SystemExit(f"git diff against {base!r} failed: {out.stderr.strip()}")
-    changed = set(out.stdout.split()) | set(_git("ls-files", "--others", "--exclude-standard",
+    changed = set(out.stdout.split()) | set(git("ls-files", "--others", "--exclude-standard",
                                                  "book").stdout.split())
     return [path for path in toc_notebooks(ROOT) if str(path) in changed]
 
@@ -65,8 +63,10 @@ def resolve(names: list[str]) -> list[Path]:
     return chosen
 
 
-def run_chapter(path: Path, log: Path) -> dict[str, object]:
+def run_chapter(path: Path, log: Path, measure: bool = False) -> dict[str, object]:
     env = {**os.environ, "CNNBOOK_PROFILE": "full", "CNNBOOK_FLOORS_LOG": str(log)}
+    if measure:
+        env["CNNBOOK_FLOORS_MEASURE"] = "1"
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
                "--nbval-cell-timeout=1800", "-p", "no:cacheprovider", "-q", str(path)]
     start = time.perf_counter()
@@ -82,6 +82,9 @@ def run_chapter(path: Path, log: Path) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter names or paths; default: changed")
+    parser.add_argument("--measure", action="store_true",
+                        help="log every floor's value without stopping at one on the wrong side "
+                             "(CNNBOOK_FLOORS_MEASURE=1): for measuring bounds, not for testing")
     args = parser.parse_args(argv)
     if args.chapters:
         chapters = resolve(args.chapters)
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
     results = []
     for path in chapters:
-        row = run_chapter(path, log)
+        row = run_chapter(path, log, args.measure)
         results.append(row)
         verdict = "ok  " if row["passed"] else "FAIL"
         print(f"   {verdict} {row['seconds']:7.1f} s  {path}  ({row['pytest']})", flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,11 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``git -C root ARGS``, captured as text; the one way the tools ask git."""
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
 
 
 def entries(node):
