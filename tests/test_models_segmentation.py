@@ -61,6 +61,7 @@ def test_the_fcn_places_coarse_outputs_at_their_field_centres(monkeypatch):
     field = catalogue.get("post_keras_fcn").spec.receptive_field()[-1]
     assert (field.size, field.jump, field.start) == (26, 4, 12.5)
     model = PostKerasFcn().eval()
+    assert (model.field_start, model.field_jump) == (field.start, field.jump)  # its own layers
     i, j = torch.meshgrid(torch.arange(10.0), torch.arange(10.0), indexing="ij")
     linear = (10 * i + 3 * j).expand(1, 11, 10, 10)
     monkeypatch.setattr(model, "coarse", lambda x: linear)

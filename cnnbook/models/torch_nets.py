@@ -25,8 +25,11 @@ transposes: Keras stores conv kernels as ``(kh, kw, in, out)`` and flattens NHWC
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from cnnbook._optional import require
+from cnnbook.models.layers import Conv2dSpec, Pool2dSpec
+from cnnbook.models.shapes import receptive_field
 
 require("torch")  # an ImportError that names the extra to install when torch is missing
 import torch  # noqa: E402
@@ -53,6 +56,24 @@ def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: 
         except RuntimeError as err:
             raise ValueError(f"input size {input_size}x{input_size} is too small for these "
                              f"layers: {str(err).splitlines()[0]}") from None
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    """A torch layer's size argument (an int or a pair) as ``(height, width)``."""
+    height, width = (value, value) if isinstance(value, int) else value
+    return int(height), int(width)
+
+
+def _geometry(layer: nn.Conv2d | nn.MaxPool2d) -> Conv2dSpec | Pool2dSpec:
+    """The spec of ``layer``'s geometry, for the arithmetic of :mod:`cnnbook.models.shapes`."""
+    if isinstance(layer, nn.Conv2d):
+        if isinstance(layer.padding, str):
+            raise ValueError(f"padding {layer.padding!r}: the field needs a number")
+        return Conv2dSpec(layer.in_channels, layer.out_channels, _pair(layer.kernel_size),
+                          _pair(layer.stride), _pair(layer.padding), _pair(layer.dilation))
+    if _pair(layer.dilation) != (1, 1):
+        raise ValueError("a dilated pooling has no Pool2dSpec")
+    return Pool2dSpec(_pair(layer.kernel_size), _pair(layer.stride), _pair(layer.padding))
 
 
 class PostPytorch(nn.Module):
@@ -281,8 +302,9 @@ class PostKerasFcn(nn.Module):
     where they equal the classifier's logits with the same weights, see
     :meth:`from_classifier`).
     :meth:`forward` samples the coarse map bilinearly at every input pixel, placing each coarse
-    output at the centre of its receptive field (start 12.5 px, jump 4 px, from the spec's
-    receptive-field arithmetic), so it returns ``(N, num_classes, H, W)`` logits.
+    output at the centre of its receptive field (start 12.5 px, jump 4 px, by the receptive-field
+    arithmetic of :mod:`cnnbook.models.shapes` over its own layers), so it returns
+    ``(N, num_classes, H, W)`` logits.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 11) -> None:
@@ -292,9 +314,10 @@ class PostKerasFcn(nn.Module):
         self.pool = nn.MaxPool2d(2, 2)
         self.fc1 = nn.Conv2d(64, 128, 5)
         self.fc2 = nn.Conv2d(128, num_classes, 1)
-        from cnnbook.models.catalogue import get
-
-        field = get("post_keras_fcn").spec.receptive_field()[-1]
+        # the field of a coarse output, from this module's own layers in forward order (the
+        # ReLUs keep it); the tests check that it is the catalogue spec's
+        path = (self.conv1, self.pool, self.conv2, self.pool, self.fc1, self.fc2)
+        field = receptive_field([_geometry(layer) for layer in path])[-1]
         self.field_start, self.field_jump = field.start, field.jump
 
     @classmethod
