@@ -1,8 +1,15 @@
-"""Shared fixtures and helpers for the test suite."""
+"""Shared fixtures and helpers for the test suite.
+
+- ``shared_data``: the offline datasets; skips when ``CNNBOOK_DATA_DIR`` names no folder.
+- ``close_figures``: closes every pyplot figure after a test; plot modules opt in with
+  ``pytestmark = pytest.mark.usefixtures("close_figures")``, so tests that draw nothing never
+  import matplotlib for it.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +37,12 @@ def shared_data() -> Path:
     if root is None:
         pytest.skip("CNNBOOK_DATA_DIR is not set to an existing folder: no offline data to test")
     return root
+
+
+@pytest.fixture
+def close_figures() -> Iterator[None]:
+    """Close every pyplot figure after the test, so that none piles up across a module."""
+    yield
+    import matplotlib.pyplot as plt  # here, not at the top: most tests draw nothing
+
+    plt.close("all")
