@@ -4,10 +4,13 @@
 - ``close_figures``: closes every pyplot figure after a test; plot modules opt in with
   ``pytestmark = pytest.mark.usefixtures("close_figures")``, so tests that draw nothing never
   import matplotlib for it.
+- ``cli_run``: one small ``cnnbook train`` run, trained once per session and shared, read-only,
+  by the CLI tests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,11 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The run the CLI tests share: two epochs of post_tensorflow on 300 MNIST images (270 train / 30
+# validation), batch 64, on the CPU.
+CLI_RUN_ARGS = ("train", "post_tensorflow", "--data", "mnist", "--limit", "300", "--batch-size",
+                "64", "--device", "cpu", "--epochs", "2")
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +54,29 @@ def close_figures() -> Iterator[None]:
     import matplotlib.pyplot as plt  # here, not at the top: most tests draw nothing
 
     plt.close("all")
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder``, by relative path."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def _cli_run_once(shared_data: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """Train :data:`CLI_RUN_ARGS` once per session; the run folder and its files' digests."""
+    from cnnbook.cli import main
+
+    out = tmp_path_factory.mktemp("cli_run") / "run"
+    assert main([*CLI_RUN_ARGS, "--out", str(out)]) == 0
+    return out, _digest(out)
+
+
+@pytest.fixture
+def cli_run(_cli_run_once: tuple[Path, dict[str, str]]) -> Iterator[Path]:
+    """The shared ``cnnbook train`` run folder (:data:`CLI_RUN_ARGS`). Read-only: a test that
+    writes into it errors at teardown; copy it first (``shutil.copytree``) to change it."""
+    out, before = _cli_run_once
+    yield out
+    assert _digest(out) == before, f"a test changed the shared run {out}; change a copy instead"
