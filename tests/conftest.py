@@ -1,6 +1,7 @@
 """Shared fixtures and helpers for the test suite.
 
-- ``shared_data``: the offline datasets; skips when ``CNNBOOK_DATA_DIR`` names no folder.
+- ``shared_data``: the one way a test needs the offline datasets; it skips, with one message,
+  when ``CNNBOOK_DATA_DIR`` names no folder.
 - ``close_figures``: closes every pyplot figure after a test; plot modules opt in with
   ``pytestmark = pytest.mark.usefixtures("close_figures")``, so tests that draw nothing never
   import matplotlib for it.
@@ -27,6 +28,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 
+NO_DATA = ("no offline data: set CNNBOOK_DATA_DIR to the offline dataset folder (`make test` and "
+           "CI set it) to run this test")
+
 # The run the CLI tests share: two epochs of post_tensorflow on 300 MNIST images (270 train / 30
 # validation), batch 64, on the CPU.
 CLI_RUN_ARGS = ("train", "post_tensorflow", "--data", "mnist", "--limit", "300", "--batch-size",
@@ -43,7 +47,7 @@ def shared_data() -> Path:
     """The read-only offline dataset folder (CNNBOOK_DATA_DIR); skips when it is absent."""
     root = offline_data_dir()
     if root is None:
-        pytest.skip("CNNBOOK_DATA_DIR is not set to an existing folder: no offline data to test")
+        pytest.skip(NO_DATA)
     return root
 
 
