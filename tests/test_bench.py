@@ -103,11 +103,8 @@ def test_workers_train_and_time_in_separate_processes(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("shared_data")
 def test_workers_train_on_real_mnist():
-    from cnnbook import config
-
-    if config.data_dir() is None:
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline data")
     with Workers(["cnnbook fit"]) as workers:
         (row,) = train_each(workers, limit=200, test_limit=500, epochs=1, batch_size=50,
                             seed=0)

@@ -18,24 +18,15 @@ from cnnbook.datasets.loaders import load
 from cnnbook.datasets.torch_data import to_tensors
 
 
-@pytest.fixture(scope="module")
-def run_dir(shared_data, tmp_path_factory):
-    """One epoch of post_tensorflow on 300 MNIST images."""
-    out = tmp_path_factory.mktemp("evaluate") / "run"
-    assert main(["train", "post_tensorflow", "--data", "mnist", "--limit", "300", "--epochs",
-                 "1", "--device", "cpu", "--out", str(out)]) == 0
-    return out
-
-
-def test_evaluate_reports_what_the_training_package_measures(run_dir, tmp_path, capsys):
+def test_evaluate_reports_what_the_training_package_measures(cli_run, tmp_path, capsys):
     from cnnbook.training import evaluate, load_checkpoint
 
     capsys.readouterr()
-    assert main(["evaluate", str(run_dir), "--limit", "1000", "--device", "cpu",
+    assert main(["evaluate", str(cli_run), "--limit", "1000", "--device", "cpu",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     report = json.loads((tmp_path / "evaluation.json").read_text())
-    checkpoint = load_checkpoint(run_dir)
+    checkpoint = load_checkpoint(cli_run)
     _, (x, y) = load("mnist", limit=1, test_limit=1000, seed=0)
     expected = evaluate(checkpoint.model, to_tensors(x, y, *checkpoint.normalisation),
                         device="cpu")["accuracy"]
@@ -63,10 +54,10 @@ def test_confusion_matrix_agrees_with_scikit_learn():
                                   metrics.confusion_matrix(y_true, y_pred, labels=range(4)))
 
 
-def test_a_checkpoint_without_a_dataset_or_a_pickle_is_refused(run_dir, tmp_path, capsys):
+def test_a_checkpoint_without_a_dataset_or_a_pickle_is_refused(cli_run, tmp_path, capsys):
     from cnnbook.training import load_checkpoint, save_checkpoint
 
-    model = load_checkpoint(run_dir).model
+    model = load_checkpoint(cli_run).model
     save_checkpoint(tmp_path / "nameless", model, name="post_tensorflow", epoch=1)
     torch.save(model, tmp_path / "whole_model.pt")
     for path, message in ((tmp_path / "nameless", "the checkpoint names no dataset"),

@@ -27,36 +27,30 @@ from cnnbook.models import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--data", "mnist", "--limit", "300", "--batch-size", "64", "--device", "cpu"]
+# The shared run `cli_run` (conftest.py) is `cnnbook train post_tensorflow` with SMALL and
+# --epochs 2: the tests below check what that command wrote.
 
 
-@pytest.fixture(scope="module")
-def run_dir(shared_data, tmp_path_factory):
-    """A two-epoch run of post_tensorflow on 300 MNIST images."""
-    out = tmp_path_factory.mktemp("train") / "run"
-    assert main(["train", "post_tensorflow", *SMALL, "--epochs", "2", "--out", str(out)]) == 0
-    return out
-
-
-def test_a_run_writes_checkpoint_history_curves_and_record(run_dir):
+def test_a_run_writes_checkpoint_history_curves_and_record(cli_run):
     from cnnbook.training import load_checkpoint
 
-    names = sorted(p.name.split("-")[0] for p in run_dir.iterdir())
+    names = sorted(p.name.split("-")[0] for p in cli_run.iterdir())
     assert names == ["checkpoint.json", "history.json", "learning_curves.png", "model",
                      "optimizer", "run.json"]
-    checkpoint = load_checkpoint(run_dir)
+    checkpoint = load_checkpoint(cli_run)
     assert (checkpoint.name, checkpoint.dataset, checkpoint.epoch) == ("post_tensorflow",
                                                                        "mnist", 2)
     assert checkpoint.class_names == get_dataset("mnist").class_names
     assert checkpoint.optimizer_state["class"] == "Adam"
     assert checkpoint.scheduler_state["class"] == "CosineAnnealingLR"
 
-    history = json.loads((run_dir / "history.json").read_text())["history"]
+    history = json.loads((cli_run / "history.json").read_text())["history"]
     assert {k: len(v) for k, v in history.items()} == dict.fromkeys(
         ("loss", "accuracy", "val_loss", "val_accuracy", "lr"), 2)
     assert history["lr"][1] < history["lr"][0]  # the cosine schedule stepped
     assert checkpoint.metrics["val_accuracy"] == history["val_accuracy"][-1]
 
-    record = json.loads((run_dir / "run.json").read_text())
+    record = json.loads((cli_run / "run.json").read_text())
     assert record["seed"] == 0 and record["settings"]["epochs"] == 2
     assert record["data"]["source"]["kind"] == "offline"
     assert "270 train / 30 validation" in record["data"]["summary"]
@@ -68,7 +62,7 @@ def test_a_run_writes_checkpoint_history_curves_and_record(run_dir):
     mean, std = channel_stats(x_train)  # the training part's statistics, not the validation's
     np.testing.assert_allclose(record["normalisation"]["mean"], mean, rtol=1e-6)
     np.testing.assert_allclose(checkpoint.normalisation, [mean, std], rtol=1e-6)
-    with Image.open(run_dir / "learning_curves.png") as curves:
+    with Image.open(cli_run / "learning_curves.png") as curves:
         assert curves.format == "PNG" and min(curves.size) > 100
 
 
@@ -96,17 +90,17 @@ def test_only_classifiers_are_trained():
         check_fit(entry, get_dataset("mnist"))
 
 
-def test_a_run_is_never_overwritten_and_resumes_with_its_own_settings(run_dir, tmp_path, capsys):
-    before = {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()}
-    assert main(["train", "post_tensorflow", *SMALL, "--out", str(run_dir)]) == 2
-    assert f"{run_dir}: not empty; resume the run there with --resume" in capsys.readouterr().err
-    assert main(["train", "--resume", str(run_dir), "--epochs", "5", "--lr", "0.1"]) == 2
+def test_a_run_is_never_overwritten_and_resumes_with_its_own_settings(cli_run, tmp_path, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in cli_run.iterdir()}
+    assert main(["train", "post_tensorflow", *SMALL, "--out", str(cli_run)]) == 2
+    assert f"{cli_run}: not empty; resume the run there with --resume" in capsys.readouterr().err
+    assert main(["train", "--resume", str(cli_run), "--epochs", "5", "--lr", "0.1"]) == 2
     assert "drop --epochs, --lr" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path)]) == 2
     assert "no run.json" in capsys.readouterr().err
-    assert main(["train", "--resume", str(run_dir)]) == 0  # both epochs done: nothing to do
+    assert main(["train", "--resume", str(cli_run)]) == 0  # both epochs done: nothing to do
     assert "all 2 epochs are done" in capsys.readouterr().out
-    assert {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()} == before
+    assert {p.name: p.stat().st_mtime_ns for p in cli_run.iterdir()} == before
 
 
 def _ctrl_c_as_in_a_terminal() -> None:

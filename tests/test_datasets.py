@@ -12,19 +12,15 @@ import pytest
 
 import cnnbook.datasets as ds
 from cnnbook.cli import main as cli_main
-from tests.helpers import offline_data_dir
 
 
 @pytest.fixture
-def data(tmp_path, monkeypatch) -> Path:
+def data(shared_data, tmp_path, monkeypatch) -> Path:
     """The real offline folder as CNNBOOK_DATA_DIR, an empty cache, and no network."""
-    root = offline_data_dir()
-    if root is None:
-        pytest.skip("offline data folder absent: set CNNBOOK_DATA_DIR to run the loader tests")
-    monkeypatch.setenv("CNNBOOK_DATA_DIR", str(root))
+    monkeypatch.setenv("CNNBOOK_DATA_DIR", str(shared_data))
     monkeypatch.setenv("CNNBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
-    return root
+    return shared_data
 
 
 # Per-class counts documented in the offline folder's README (what the files hold).

@@ -21,13 +21,8 @@ from hypothesis.extra import numpy as hnp
 from cnnbook.datasets import cifar, load_cifar10, load_mnist, locate
 from cnnbook.datasets.errors import DataFormatError
 from cnnbook.datasets.idx import IDX_DTYPES, parse_idx, read_idx, to_idx_bytes, write_idx
-from tests.helpers import offline_data_dir
 
 DTYPES = [np.dtype(d).newbyteorder("=") for d in IDX_DTYPES.values()]
-
-
-needs_data = pytest.mark.skipif(offline_data_dir() is None,
-                                reason="offline data folder absent (set CNNBOOK_DATA_DIR)")
 
 
 @st.composite
@@ -85,13 +80,10 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def offline_copy(tmp_path, monkeypatch):
+def offline_copy(shared_data, tmp_path, monkeypatch):
     """A writable copy of the real MNIST folder used as CNNBOOK_DATA_DIR (downloads off)."""
-    src = offline_data_dir()
-    if src is None:
-        pytest.skip("offline data folder absent (set CNNBOOK_DATA_DIR)")
     root = tmp_path / "offline"
-    shutil.copytree(src / "mnist", root / "mnist")
+    shutil.copytree(shared_data / "mnist", root / "mnist")
     monkeypatch.setenv("CNNBOOK_DATA_DIR", str(root))
     monkeypatch.setenv("CNNBOOK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CNNBOOK_OFFLINE", "1")
@@ -115,7 +107,6 @@ def _empty(p: Path) -> None:
     p.write_bytes(b"")
 
 
-@needs_data
 @pytest.mark.parametrize("corrupt, filename, problem", [
     (_truncate, "t10k-images-idx3-ubyte.gz", "truncated"),
     (_wrong_magic, "t10k-images-idx3-ubyte.gz", "0x00000803"),
@@ -188,9 +179,8 @@ class _PlainUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-@needs_data
-def test_real_cifar_batch_loads_through_the_restricted_unpickler():
-    path = offline_data_dir() / "cifar-10-batches-py" / "test_batch"
+def test_real_cifar_batch_loads_through_the_restricted_unpickler(shared_data):
+    path = shared_data / "cifar-10-batches-py" / "test_batch"
     x, y = cifar.read_batch(path)
     reference = _PlainUnpickler(io.BytesIO(path.read_bytes()), encoding="bytes").load()
     expected = reference[b"data"].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
@@ -211,9 +201,8 @@ def _assert_same(a, b) -> None:
             np.testing.assert_array_equal(array_a, array_b)
 
 
-@needs_data
-def test_cifar_offline_tarball_reads_like_the_extracted_folder(tmp_path, monkeypatch):
-    real, root = offline_data_dir(), tmp_path / "offline"
+def test_cifar_offline_tarball_reads_like_the_extracted_folder(shared_data, tmp_path, monkeypatch):
+    real, root = shared_data, tmp_path / "offline"
     root.mkdir()
     with tarfile.open(root / "cifar-10-python.tar.gz", "w:gz", compresslevel=1) as tar:
         tar.add(real / "cifar-10-batches-py", arcname="cifar-10-batches-py")
@@ -227,9 +216,8 @@ def test_cifar_offline_tarball_reads_like_the_extracted_folder(tmp_path, monkeyp
     assert sorted(p.name for p in root.iterdir()) == ["cifar-10-python.tar.gz"]  # not extracted
 
 
-@needs_data
-def test_uncompressed_idx_files_read_like_the_gzip_ones(tmp_path, monkeypatch):
-    real, root = offline_data_dir(), tmp_path / "offline"
+def test_uncompressed_idx_files_read_like_the_gzip_ones(shared_data, tmp_path, monkeypatch):
+    real, root = shared_data, tmp_path / "offline"
     (root / "mnist").mkdir(parents=True)
     for path in (real / "mnist").glob("*.gz"):
         (root / "mnist" / path.name.removesuffix(".gz")).write_bytes(

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from cnnbook import explain
-from tests.helpers import offline_data_dir
 
 scipy_stats = pytest.importorskip("scipy.stats")
 scipy_ndimage = pytest.importorskip("scipy.ndimage")
@@ -128,9 +127,8 @@ def test_ink_mass_of_constructed_maps():
         explain.ink_mass(-uniform, images)
 
 
+@pytest.mark.usefixtures("shared_data")
 def test_a_uniform_map_scores_the_ink_area_on_real_digits():
-    if offline_data_dir() is None:
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline MNIST")
     from cnnbook.datasets import load_mnist
 
     (x, _), _ = load_mnist(limit=20, test_limit=10)

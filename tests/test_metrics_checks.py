@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -24,10 +23,7 @@ X_REVERSED = np.array([[0, 0, 4, 4], [1, 1, 2, 3], [6, 2, 2, 8.0]])  # boxes[2]:
 Y_REVERSED = np.array([[0, 5, 4, 1.0]])  # boxes[0]: y2 < y1
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def one_line_error(call, match: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 
 import numpy as np
@@ -22,11 +21,9 @@ DIGITS = tuple(str(i) for i in range(10))
 
 
 @pytest.fixture(scope="module")
-def trained():
+def trained(shared_data):
     """The post's TensorFlow model (softmax output), trained two epochs on 2,000 real MNIST
     digits (NHWC)."""
-    if not os.environ.get("CNNBOOK_DATA_DIR"):
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline MNIST")
     from cnnbook.datasets import load_mnist
 
     (x, y), (xt, yt) = load_mnist(limit=2000, test_limit=500, seed=0)

@@ -16,7 +16,6 @@ keras = pytest.importorskip("keras")
 
 from torch import nn
 
-from cnnbook import config
 from cnnbook.models import FlattenSpec, catalogue
 from cnnbook.models.port import (
     conv_kernel_keras_to_torch,
@@ -99,10 +98,8 @@ def test_layout_functions_reject_wrong_shapes():
 
 
 @pytest.fixture(scope="module")
-def test_sets():
+def test_sets(shared_data):
     """The whole offline test sets, scaled to [0, 1], NHWC float32 (Keras's layout)."""
-    if config.data_dir() is None:
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline data")
     from cnnbook.datasets import load_cifar10, load_mnist
 
     out = {}

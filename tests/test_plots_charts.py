@@ -7,18 +7,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.colors as mcolors
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from cnnbook.plots import style
 from cnnbook.plots.charts import plot_bars, plot_class_counts
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_class_counts_per_split_and_dataset():

@@ -14,11 +14,7 @@ from matplotlib.colors import to_rgba
 from cnnbook.plots import style
 from cnnbook.plots.images import show_feature_maps, show_images, show_kernels
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def image_axes(fig):

@@ -7,18 +7,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.colors as mcolors
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from cnnbook.plots import style
 from cnnbook.plots.panels import show_heatmap, show_panels
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def panels_of(fig):

@@ -19,11 +19,7 @@ import pytest
 
 from cnnbook.plots import style
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def png_size(fig) -> tuple[int, int]:

@@ -4,8 +4,6 @@ options (channels_last, bf16 autocast, torch.compile). Data parallel: test_train
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -25,10 +23,8 @@ from cnnbook.training.speed import has_native_bf16
 
 
 @pytest.fixture(scope="module")
-def mnist():
+def mnist(shared_data):
     """600 training and 1,000 test MNIST digits from $CNNBOOK_DATA_DIR, as NCHW tensors."""
-    if not os.environ.get("CNNBOOK_DATA_DIR"):
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline MNIST")
     from cnnbook.datasets import load_mnist
     from cnnbook.datasets.torch_data import to_tensors
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the torch extra")
@@ -13,10 +11,8 @@ from cnnbook.training import BestCheckpoint, Callback, EarlyStopping, evaluate, 
 
 
 @pytest.fixture(scope="module")
-def mnist():
+def mnist(shared_data):
     """600 training and 500 test MNIST digits from $CNNBOOK_DATA_DIR, as NCHW tensors."""
-    if not os.environ.get("CNNBOOK_DATA_DIR"):
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline MNIST")
     from cnnbook.datasets import load_mnist
     from cnnbook.datasets.torch_data import to_tensors
 

@@ -25,10 +25,8 @@ NORM = ([0.49, 0.48, 0.45], [0.25, 0.24, 0.26])
 
 
 @pytest.fixture(scope="module")
-def cifar():
+def cifar(shared_data):
     """256 training and 256 test CIFAR-10 images from $CNNBOOK_DATA_DIR, normalised NCHW."""
-    if not os.environ.get("CNNBOOK_DATA_DIR"):
-        pytest.skip("CNNBOOK_DATA_DIR is not set: no offline CIFAR-10")
     from cnnbook.datasets import channel_stats, load_cifar10
     from cnnbook.datasets.torch_data import to_tensors
 
