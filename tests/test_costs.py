@@ -58,3 +58,16 @@ def test_a_table_from_a_report_and_its_pages(tmp_path):
     text = costs.table(rows, core_speedup=2.0)
     assert "| `book/a.ipynb` | 100 s | mnist 5,000 of 5,000 | 600 s (×12.0) |" in text
     assert "| **all chapters** | 3 min | | 10 min |" in text
+
+
+def test_a_dataset_the_build_read_but_this_machine_lacks_is_a_one_line_error():
+    with pytest.raises(SystemExit, match="the build read cifar10, but no copy of it is here"):
+        costs.ratio({"cifar10": 10_000}, {"mnist": 5_000}, cap=None)
+
+
+def test_the_readme_cost_table_is_the_recorded_full_build(repo_root):
+    from tools import install_cell
+
+    readme = (repo_root / "README.md").read_text()
+    table = [line for line in readme.splitlines() if "(`book/" in line and line.endswith(" s |")]
+    assert table == install_cell.readme_rows(repo_root)

@@ -292,6 +292,25 @@ def record_costs(report: Path, machine: str) -> None:
     print(f"wrote {COSTS} ({len(seconds)} chapters)")
 
 
+def title(path: Path) -> str:
+    """The chapter's title: the first ``# `` heading of its first markdown cell."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def readme_rows(root: Path = ROOT) -> list[str]:
+    """The README's cost table rows from ``COSTS``, longest chapter first (tests compare them)."""
+    seconds = json.loads(COSTS.read_text())["seconds"]
+    rows = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))
+    return [f"| {title(root / 'book' / f'{stem}.ipynb')} (`book/{stem}.ipynb`) | {s:,} s |"
+            for stem, s in rows]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -304,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.costs:
         record_costs(args.costs, args.machine)
+        print("the README's cost table:", *readme_rows(), sep="\n")
     paths = args.notebooks or [ROOT / p for p in toc_notebooks()]
     for path in paths:
         try:
