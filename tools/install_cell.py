@@ -297,7 +297,7 @@ def title(path: Path) -> str:
     nb = json.loads(path.read_text())
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
+            for line in source(cell).splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
     return path.stem
@@ -305,7 +305,7 @@ def title(path: Path) -> str:
 
 def readme_rows(root: Path = ROOT) -> list[str]:
     """The README's cost table rows from ``COSTS``, longest chapter first (tests compare them)."""
-    seconds = json.loads(COSTS.read_text())["seconds"]
+    seconds = json.loads((root / COSTS.relative_to(ROOT)).read_text())["seconds"]
     rows = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))
     return [f"| {title(root / 'book' / f'{stem}.ipynb')} (`book/{stem}.ipynb`) | {s:,} s |"
             for stem, s in rows]

@@ -27,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+from cnnbook import floors
 from tools.toc import ROOT, git, toc_notebooks
 
 OUT = ROOT / "_build" / "floors"
@@ -64,9 +65,9 @@ def resolve(names: list[str]) -> list[Path]:
 
 
 def run_chapter(path: Path, log: Path, measure: bool = False) -> dict[str, object]:
-    env = {**os.environ, "CNNBOOK_PROFILE": "full", "CNNBOOK_FLOORS_LOG": str(log)}
+    env = {**os.environ, "CNNBOOK_PROFILE": "full", floors.LOG_VAR: str(log)}
     if measure:
-        env["CNNBOOK_FLOORS_MEASURE"] = "1"
+        env[floors.MEASURE_VAR] = "1"
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
                "--nbval-cell-timeout=1800", "-p", "no:cacheprovider", "-q", str(path)]
     start = time.perf_counter()
