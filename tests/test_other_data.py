@@ -26,7 +26,7 @@ def _source(tmp_path):
             write_idx(src / name / labels, y)
     cifar = src / other_data.CIFAR
     cifar.mkdir()
-    for name, n in (("data_batch_1", 12), ("data_batch_2", 12), ("test_batch", 10)):
+    for name, n in (("data_batch_1", 12), ("data_batch_2", 12), ("test_batch", 20)):
         y = [i % 10 for i in range(n)]
         data = rng.integers(0, 255, (n, 3072), dtype=np.uint8)
         data[:, 0] = y
@@ -34,23 +34,28 @@ def _source(tmp_path):
     return src
 
 
-def test_derived_folder_keeps_a_shuffled_share_of_every_split(tmp_path):
+def test_derived_folder_keeps_a_shuffled_share_of_every_class(tmp_path):
     src, dst = _source(tmp_path), tmp_path / "dst"
     counts = other_data.derive(src, dst, fraction=0.5, seed=1)
     assert counts["mnist"] == {"train-images-idx3-ubyte.gz": 20, "t10k-images-idx3-ubyte.gz": 10}
-    assert counts["fashion-mnist"]["train-images-idx3-ubyte.gz"] == 15
-    assert counts[other_data.CIFAR] == {"data_batch_1": 6, "data_batch_2": 6, "test_batch": 5}
+    # 3 of a class: round(1.5) = 2; 1 of a class: at least one is kept
+    assert counts["fashion-mnist"] == {"train-images-idx3-ubyte.gz": 20,
+                                       "t10k-images-idx3-ubyte.gz": 10}
+    # training labels 0 and 1 hold 4 images, the rest 2: 2 + 2 + 8 * 1, dealt into two batches
+    assert counts[other_data.CIFAR] == {"data_batch_1": 6, "data_batch_2": 6, "test_batch": 10}
     for name in other_data.IDX_SETS:
         for images, labels in other_data.IDX_SPLITS:
             x, y = read_idx(dst / name / images), read_idx(dst / name / labels)
             np.testing.assert_array_equal(x[:, 0, 0], y)           # pairs kept together
             original = read_idx(src / name / labels)
-            assert len(y) == round(len(original) * 0.5)
+            for label in range(10):
+                assert (y == label).sum() == max(1, round((original == label).sum() * 0.5))
             assert list(y) != sorted(y) and list(y) != list(original[:len(y)])  # reordered
     (x_train, y_train), (x_test, y_test) = read_folder(dst / other_data.CIFAR)
-    assert x_train.shape == (12, 32, 32, 3) and x_test.shape == (5, 32, 32, 3)
+    assert x_train.shape == (12, 32, 32, 3) and x_test.shape == (10, 32, 32, 3)
     np.testing.assert_array_equal(x_train[:, 0, 0, 0], y_train)   # R plane's first pixel
     np.testing.assert_array_equal(x_test[:, 0, 0, 0], y_test)
+    assert sorted(y_test) == list(range(10))                      # a balanced split stays so
     assert not (tmp_path / "dst.partial").exists()
 
 

@@ -3,8 +3,8 @@
 The stored outputs that nbval compares must not depend on which data a build read: the published
 edition reads the canonical files, this machine an offline folder. To check that here, this tool
 writes a folder in the same formats (MNIST and Fashion-MNIST as gzipped IDX files, CIFAR-10 as
-"python version" batches) that keeps a random ``fraction`` of every split, shuffled, and the
-notebooks are run against it:
+"python version" batches) that keeps a random ``fraction`` of each class in every split, shuffled,
+and the notebooks are run against it:
 
     python -m tools.other_data ../shared/data /tmp/other-data --fraction 0.9 --seed 1
     CNNBOOK_DATA_DIR=/tmp/other-data .venv/bin/python -m pytest --nbval book
@@ -32,9 +32,14 @@ IDX_SPLITS = (("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
 CIFAR = "cifar-10-batches-py"
 
 
-def keep(n: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    """A shuffled index of ``round(n * fraction)`` of ``range(n)`` (at least one)."""
-    return rng.permutation(n)[:max(1, round(n * fraction))]
+def keep(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """A shuffled index that keeps ``round(n_c * fraction)`` (at least one) of each class ``c``:
+    stratified, so that a split that is balanced (CIFAR-10's test set) stays balanced."""
+    parts = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        parts.append(rng.permutation(members)[:max(1, round(len(members) * fraction))])
+    return rng.permutation(np.concatenate(parts))
 
 
 def derive_idx(src: Path, dst: Path, fraction: float, rng: np.random.Generator) -> dict[str, int]:
@@ -46,7 +51,7 @@ def derive_idx(src: Path, dst: Path, fraction: float, rng: np.random.Generator) 
         if images_path is None or labels_path is None:
             raise FileNotFoundError(f"{src}: needs {images_name} and {labels_name}")
         images, labels = read_idx(images_path), read_idx(labels_path)
-        index = keep(len(labels), fraction, rng)
+        index = keep(labels, fraction, rng)
         write_idx(dst / images_name, images[index])
         write_idx(dst / labels_name, labels[index])
         counts[images_name] = len(index)
@@ -60,13 +65,13 @@ def derive_cifar(src: Path, dst: Path, fraction: float, rng: np.random.Generator
     parts = [read_batch(src / name) for name in names]
     images = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
-    index = keep(len(labels), fraction, rng)
+    index = keep(labels, fraction, rng)
     counts = {}
     for k, chunk in enumerate(np.array_split(index, len(names)), start=1):
         counts[f"data_batch_{k}"] = _write_batch(dst / f"data_batch_{k}", images[chunk],
                                                  labels[chunk])
     test_images, test_labels = read_batch(src / TEST_BATCH)
-    index = keep(len(test_labels), fraction, rng)
+    index = keep(test_labels, fraction, rng)
     counts[TEST_BATCH] = _write_batch(dst / TEST_BATCH, test_images[index], test_labels[index])
     if (src / "batches.meta").is_file():
         shutil.copy2(src / "batches.meta", dst / "batches.meta")
