@@ -21,7 +21,12 @@ every check a chapter names is in the table.
 
 Measuring: with ``CNNBOOK_FLOORS_LOG=path.jsonl`` set, every ``check`` appends one JSON line
 (key, profile, value, seed, thread settings, data folder) before it compares, so a failing run is
-recorded too. ``python -m tools.floors`` adds such logs to the table's ``runs``. With
+recorded too. ``python -m tools.floors`` adds such logs to the table's ``runs``.
+
+A profile's bound may be the string ``"unbounded"``, with ``unbounded_why`` saying why: the value is
+still recorded, but nothing is asserted in that profile. That is for a number whose spread in a
+profile is too wide for any bound that means something (a ratio of two small drops, say); the
+prose must then not lean on it in that profile, and the other profile must keep a number. With
 ``CNNBOOK_FLOORS_MEASURE=1`` as well (``make test-full MEASURE=1``), a value on the wrong side is
 logged and reported on stderr in the same line instead of raising, so one run records every value
 of a chapter whose bounds are not yet set; the variable does nothing without a log.
@@ -58,8 +63,13 @@ class Bound:
     what: str
     kind: str  # "floor" or "ceiling"
     margin: float
-    bounds: dict[str, float]
+    bounds: dict[str, float]  # -inf (floor) or +inf (ceiling) where a profile is unbounded
     runs: dict[str, tuple[float, ...]]
+    unbounded_why: str = ""
+
+    def bounded(self, profile: str) -> bool:
+        """Whether ``profile`` has a number to assert (see ``"unbounded"`` in the module doc)."""
+        return math.isfinite(self.bounds[profile])
 
     def required_margin(self, profile: str) -> float:
         """``max(margin, 3 * sample standard deviation of the runs)`` for ``profile``, once at
@@ -76,6 +86,8 @@ class Bound:
     def clearance(self, profile: str) -> float:
         """How far the bound sits beyond the worst recorded run (positive: on the safe side)."""
         values = self.runs.get(profile, ())
+        if not self.bounded(profile):
+            return math.inf
         if not values:
             return -math.inf
         bound = self.bounds[profile]
@@ -92,14 +104,24 @@ def _parse(key: str, raw: dict) -> Bound:
     kind = raw.get("bound")
     if kind not in ("floor", "ceiling"):
         raise ValueError(f"{TABLE.name}: [{key}] bound must be 'floor' or 'ceiling', not {kind!r}")
-    missing = [p for p in PROFILE_NAMES if not isinstance(raw.get(p), (int, float))]
+    unbounded = [p for p in PROFILE_NAMES if raw.get(p) == "unbounded"]
+    missing = [p for p in PROFILE_NAMES
+               if p not in unbounded and not isinstance(raw.get(p), (int, float))]
     if missing:
         raise ValueError(f"{TABLE.name}: [{key}] has no number for {', '.join(missing)}")
+    why = str(raw.get("unbounded_why", "")).strip()
+    if unbounded and (len(unbounded) == len(PROFILE_NAMES) or not why):
+        raise ValueError(f"{TABLE.name}: [{key}] an unbounded profile needs unbounded_why, and "
+                         "the other profile a number")
+    if why and not unbounded:
+        raise ValueError(f"{TABLE.name}: [{key}] has unbounded_why but no unbounded profile")
+    open_end = -math.inf if kind == "floor" else math.inf
     runs = raw.get("runs", {})
     return Bound(
         key=key, what=str(raw.get("what", "")), kind=kind, margin=float(raw.get("margin", 0.0)),
-        bounds={p: float(raw[p]) for p in PROFILE_NAMES},
+        bounds={p: open_end if p in unbounded else float(raw[p]) for p in PROFILE_NAMES},
         runs={p: tuple(float(v) for v in runs.get(p, ())) for p in PROFILE_NAMES},
+        unbounded_why=why,
     )
 
 

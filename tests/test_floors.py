@@ -81,6 +81,43 @@ def test_every_bound_sits_beyond_its_recorded_runs(key):
             f"of {runs}; it needs {need:.4f}. Change the claim, not the bound.")
 
 
+# Rows that assert nothing in one profile, each deliberate (cnnbook/floors.py: "unbounded"); the
+# prose claims them for the other profile only.
+UNBOUNDED = {"what_it_learned.strong_random_drop_ratio": "quick"}
+
+
+def test_unbounded_profiles_are_the_listed_few_and_say_why():
+    found = {key: profile for key, bound in floors.table().items()
+             for profile in floors.PROFILE_NAMES if not bound.bounded(profile)}
+    assert found == UNBOUNDED
+    for key in found:
+        bound = floors.table()[key]
+        assert len(bound.unbounded_why) > 40, key
+        assert all(bound.bounded(p) for p in floors.PROFILE_NAMES if p != found[key]), key
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"quick": "unbounded", "full": 1.0}, "needs unbounded_why"),
+    ({"quick": "unbounded", "full": "unbounded", "unbounded_why": "x"}, "needs unbounded_why"),
+    ({"quick": 1.0, "full": 1.0, "unbounded_why": "x"}, "no unbounded profile"),
+    ({"quick": "low", "full": 1.0}, "no number for quick"),
+])
+def test_an_unbounded_profile_is_parsed_only_with_its_reason(row, message):
+    with pytest.raises(ValueError, match=message):
+        floors._parse("a.b", {"bound": "floor", **row})
+
+
+def test_an_unbounded_profile_records_and_asserts_nothing(monkeypatch, tmp_path):
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv(floors.LOG_VAR, str(log))
+    key = next(iter(UNBOUNDED))
+    floors.check(key, -1e9, profile="quick")        # nothing to assert in the quick profile
+    with pytest.raises(AssertionError, match="below its floor"):
+        floors.check(key, -1e9, profile="full")
+    assert [json.loads(line)["value"] for line in log.read_text().splitlines()] == [-1e9, -1e9]
+    assert any("unbounded" in line for line in floors_tool.report())
+
+
 def test_required_margin_is_three_standard_deviations_when_larger():
     bound = floors.Bound("x.y", "", "floor", 0.01, {"quick": 0.5, "full": 0.5},
                          {"quick": (0.60, 0.70, 0.80), "full": (0.6, 0.7)})

@@ -29,6 +29,7 @@ HEADER = """\
 # recorded run (from three runs on, 3 standard deviations of the runs, if larger; a test checks);
 # runs.quick, runs.full: the values measured by executing the chapters, runs that differ in seed
 # (CNNBOOK_SEED) and thread count. Add runs with `python -m tools.floors add LOG.jsonl`.
+# A profile's bound "unbounded" (with unbounded_why) records the value and asserts nothing there.
 """
 
 
@@ -47,7 +48,11 @@ def dumps(raw: dict[str, dict[str, dict[str, Any]]]) -> str:
             out.append(f'bound = "{entry["bound"]}"')
             out.append(f"margin = {_number(entry['margin'])}")
             for profile in floors.PROFILE_NAMES:
-                out.append(f"{profile} = {_number(entry[profile])}")
+                value = entry[profile]
+                out.append(f"{profile} = " + ('"unbounded"' if value == "unbounded"
+                                              else _number(value)))
+            if entry.get("unbounded_why"):
+                out.append(f"unbounded_why = {json.dumps(entry['unbounded_why'], ensure_ascii=False)}")
             runs = entry.get("runs", {})
             for profile in floors.PROFILE_NAMES:
                 values = ", ".join(_number(v) for v in runs.get(profile, []))
@@ -89,6 +94,10 @@ def report() -> list[str]:
             need = bound.required_margin(profile)
             have = bound.clearance(profile)
             seen = f"{min(runs):.4g}..{max(runs):.4g} (n={len(runs)})" if runs else "no runs"
+            if not bound.bounded(profile):
+                lines.append(f"{key:55s} {profile:5s} {bound.kind:7s} {'unbounded':8s} "
+                             f"runs {seen:28s} ({bound.unbounded_why})")
+                continue
             verdict = "ok" if have >= need - 1e-12 else "TOO CLOSE"
             lines.append(f"{key:55s} {profile:5s} {bound.kind:7s} {bound.bounds[profile]:<8.4g} "
                          f"runs {seen:28s} clear {have:+.4f} need {need:.4f}  {verdict}")
