@@ -3,8 +3,11 @@
 The stored outputs that nbval compares must not depend on which data a build read: the published
 edition reads the canonical files, this machine an offline folder. To check that here, this tool
 writes a folder in the same formats (MNIST and Fashion-MNIST as gzipped IDX files, CIFAR-10 as
-"python version" batches) that keeps a random ``fraction`` of each class in every split, shuffled,
-and the notebooks are run against it:
+"python version" batches) that keeps a random ``fraction`` of each class of a split, shuffled, and
+the notebooks are run against it. It varies what varies between editions: the training splits and
+CIFAR-10's test split (the offline folder holds a subset of it). The MNIST and Fashion-MNIST test
+splits are the canonical files in every edition (the data chapter asserts MNIST's class counts), so
+they are copied whole, in their order:
 
     python -m tools.other_data ../shared/data /tmp/other-data --fraction 0.9 --seed 1
     CNNBOOK_DATA_DIR=/tmp/other-data .venv/bin/python -m pytest --nbval book
@@ -43,7 +46,8 @@ def keep(labels: np.ndarray, fraction: float, rng: np.random.Generator) -> np.nd
 
 
 def derive_idx(src: Path, dst: Path, fraction: float, rng: np.random.Generator) -> dict[str, int]:
-    """Write each split of one IDX dataset folder; returns the images kept per split file."""
+    """Write each split of one IDX dataset folder (the test split whole); returns the images kept
+    per split file."""
     dst.mkdir(parents=True)
     counts = {}
     for images_name, labels_name in IDX_SPLITS:
@@ -51,7 +55,8 @@ def derive_idx(src: Path, dst: Path, fraction: float, rng: np.random.Generator) 
         if images_path is None or labels_path is None:
             raise FileNotFoundError(f"{src}: needs {images_name} and {labels_name}")
         images, labels = read_idx(images_path), read_idx(labels_path)
-        index = keep(labels, fraction, rng)
+        whole = images_name.startswith("t10k")
+        index = np.arange(len(labels)) if whole else keep(labels, fraction, rng)
         write_idx(dst / images_name, images[index])
         write_idx(dst / labels_name, labels[index])
         counts[images_name] = len(index)
