@@ -16,10 +16,10 @@ from tools import toc
 
 ROOT = floors.TABLE.parents[1]
 HIDDEN = {"remove-cell", "remove-input"}
-# Runs recorded per profile, at least. The aim is three or more in each profile (seeds and thread
-# counts that differ), from which on the bound must also clear 3 standard deviations
-# (floors.MIN_RUNS_FOR_SPREAD); the table holds fewer so far: the README says what is recorded.
-MIN_RUNS = {"quick": 2, "full": 0}  # full: recorded for the chapters measured so far
+# Runs recorded per profile, at least: three or more in each profile (seeds, thread counts and data
+# folders that differ), from which on the bound must also clear 3 standard deviations
+# (floors.MIN_RUNS_FOR_SPREAD). Full: the chapters measured so far (README, "Floors").
+MIN_RUNS = {"quick": 3, "full": 0}
 
 # Hidden asserts that compare with a literal above 0.001 and below 1 but check no trained result:
 # the same inputs, the same arithmetic, the same value on every run and machine.
