@@ -9,15 +9,13 @@ import pytest
 
 from cnnbook.models import (
     CATALOGUE,
-    ActivationSpec,
     Architecture,
     Conv2dSpec,
     DenseSpec,
-    DropoutSpec,
     FlattenSpec,
-    Pool2dSpec,
     catalogue,
     count_params,
+    output_shapes,
 )
 from cnnbook.models.layers import (
     BatchNorm2dSpec,
@@ -101,129 +99,25 @@ def test_pytorch_flatten_size_is_the_posts_64_6_6():
     assert flatten == [(64 * 6 * 6,)]
 
 
-def torch_sequential(architecture):
-    """Build an ``nn.Sequential`` straight from the specs."""
-    torch = pytest.importorskip("torch")
-    return torch.nn.Sequential(*torch_modules(torch.nn, architecture.layers))
-
-
-def torch_modules(nn, specs):
-    """One torch module per spec (a residual spec becomes ``x + body(x)``)."""
-    modules = []
-    for layer in specs:
-        if isinstance(layer, Conv2dSpec):
-            modules.append(
-                nn.Conv2d(
-                    layer.in_channels,
-                    layer.out_channels,
-                    layer.kernel_size,
-                    layer.stride,
-                    layer.padding,
-                    layer.dilation,
-                    bias=layer.bias,
-                )
-            )
-        elif isinstance(layer, Pool2dSpec):
-            modules.append(nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding))
-        elif isinstance(layer, FlattenSpec):
-            modules.append(nn.Flatten())
-        elif isinstance(layer, DenseSpec):
-            modules.append(nn.LazyLinear(layer.out_features))
-        elif isinstance(layer, DropoutSpec):
-            modules.append(nn.Dropout(layer.p))
-        elif isinstance(layer, ActivationSpec):
-            modules.append({"relu": nn.ReLU(), "softmax": nn.Softmax(dim=1),
-                            "gelu": nn.GELU()}[layer.name])
-        elif isinstance(layer, BatchNorm2dSpec):
-            modules.append(nn.BatchNorm2d(layer.num_features))
-        elif isinstance(layer, GlobalPool2dSpec):
-            pool = nn.AdaptiveMaxPool2d(1) if layer.mode == "max" else nn.AdaptiveAvgPool2d(1)
-            modules.append(nn.Sequential(pool, nn.Flatten()))
-        elif isinstance(layer, ResidualSpec):
-            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body))))
-        elif isinstance(layer, ConvTranspose2dSpec):
-            modules.append(nn.ConvTranspose2d(layer.in_channels, layer.out_channels,
-                                              layer.kernel_size, layer.stride, layer.padding,
-                                              bias=layer.bias))
-        elif isinstance(layer, SkipConcatSpec):
-            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body)), concat=True))
-    return modules
-
-
-def residual(body, concat=False):
-    """``x + body(x)`` (or ``concat([x, body(x)])`` along the channels) as a torch module."""
-    torch = pytest.importorskip("torch")
-    nn = torch.nn
-
-    class _Residual(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = body
-
-        def forward(self, x):
-            return torch.cat([x, self.body(x)], dim=1) if concat else x + self.body(x)
-
-    return _Residual()
-
-
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
-def test_specs_agree_with_torch(architecture):
-    torch = pytest.importorskip("torch", reason="torch builds the reference model")
-    model = torch_sequential(architecture).eval()
+def test_specs_agree_with_their_torch_build(architecture):
+    torch = pytest.importorskip("torch", reason="torch builds the model")
+    from cnnbook.models.torch_build import build_torch
+
+    model = build_torch(architecture).eval()
     x = torch.zeros(2, *architecture.input_shape)
     shapes = []
-    for module in model:
-        x = module(x)
+    for name in model.steps:  # the spec's labels, in forward order
+        x = model.get_submodule(name)(x)
         shapes.append(tuple(x.shape[1:]))
-    assert shapes == architecture.output_shapes()
-    # Parameters (lazy layers are sized now); batch-norm running statistics are buffers.
+    # a final softmax is left out (logits), which keeps the shape
+    assert shapes == architecture.output_shapes()[:len(shapes)]
+    assert shapes[-1] == architecture.output_shapes()[-1]
+    # batch-norm running statistics are buffers, not parameters
     assert sum(p.numel() for p in model.parameters()) == architecture.count_params()
-
-
-def keras_model(keras, architecture):
-    """Build a Keras model (NHWC) straight from the specs, and each spec's output tensor."""
-    c, h, w = architecture.input_shape
-    inputs = keras.Input((h, w, c))
-    outputs = keras_outputs(keras, architecture.layers, inputs)
-    return keras.Model(inputs, outputs[-1]), outputs
-
-
-def keras_outputs(keras, specs, x):
-    """Apply one Keras layer per spec to ``x``; the output tensor of each spec."""
-    outputs = []
-    for layer in specs:
-        if isinstance(layer, Conv2dSpec):
-            k, p = layer.kernel_size, layer.padding
-            padding = "valid" if p in (0, "valid") else "same"
-            assert padding == "valid" or p in ("same", (k - 1) // 2), "no Keras spelling"
-            x = keras.layers.Conv2D(layer.out_channels, k, layer.stride, padding=padding,
-                                    dilation_rate=layer.dilation, use_bias=layer.bias)(x)
-        elif isinstance(layer, Pool2dSpec):
-            x = keras.layers.MaxPooling2D(layer.kernel_size, layer.stride)(x)
-        elif isinstance(layer, FlattenSpec):
-            x = keras.layers.Flatten()(x)
-        elif isinstance(layer, DenseSpec):
-            x = keras.layers.Dense(layer.out_features)(x)
-        elif isinstance(layer, DropoutSpec):
-            x = keras.layers.Dropout(layer.p)(x)
-        elif isinstance(layer, ActivationSpec):
-            x = keras.layers.Activation(layer.name)(x)
-        elif isinstance(layer, BatchNorm2dSpec):
-            x = keras.layers.BatchNormalization()(x)
-        elif isinstance(layer, GlobalPool2dSpec):
-            pool = (keras.layers.GlobalMaxPooling2D if layer.mode == "max"
-                    else keras.layers.GlobalAveragePooling2D)
-            x = pool()(x)
-        elif isinstance(layer, ResidualSpec):
-            x = keras.layers.Add()([x, keras_outputs(keras, layer.body, x)[-1]])
-        elif isinstance(layer, ConvTranspose2dSpec):
-            assert layer.padding == 0, "no Keras spelling"
-            x = keras.layers.Conv2DTranspose(layer.out_channels, layer.kernel_size, layer.stride,
-                                             use_bias=layer.bias)(x)
-        elif isinstance(layer, SkipConcatSpec):
-            x = keras.layers.Concatenate()([x, keras_outputs(keras, layer.body, x)[-1]])
-        outputs.append(x)
-    return outputs
+    for path, layer in labelled(architecture.layers, "."):
+        if isinstance(layer, (Conv2dSpec, DenseSpec, BatchNorm2dSpec)):
+            assert model.get_submodule(path) is not None  # net.res1.conv2
 
 
 def batch_norm_channels(specs):
@@ -242,17 +136,41 @@ def chw(shape):
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    return pytest.importorskip("keras", reason="Keras builds the reference model")
+    return pytest.importorskip("keras", reason="Keras builds the model")
+
+
+def spec_shapes(specs, shape, sep="_", prefix=""):
+    """``{name: (C, H, W) output shape}`` of every labelled spec, blocks' layers included."""
+    shapes = {}
+    for layer, out in zip(specs, output_shapes(list(specs), shape), strict=True):
+        if layer.label is not None:
+            shapes[prefix + layer.label] = out
+        if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
+            shapes.update(spec_shapes(layer.body, shape, sep, f"{prefix}{layer.label}{sep}"))
+        shape = out
+    return shapes
 
 
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
-def test_specs_agree_with_keras(keras, architecture):
-    model, outputs = keras_model(keras, architecture)
+def test_specs_agree_with_their_keras_build(keras, architecture):
+    from cnnbook.models.keras_build import build_keras
+
+    model = build_keras(architecture)
     assert count_params(model) == architecture.count_params()
     # Keras also counts batch norm's moving mean and variance (not trained): 2 per channel.
     moving = 2 * batch_norm_channels(architecture.layers)
     assert model.count_params() == architecture.count_params() + moving
-    assert [chw(x.shape[1:]) for x in outputs] == architecture.output_shapes()
+    ours = spec_shapes(architecture.layers, architecture.input_shape)
+    built = {layer.name: chw(layer.output.shape[1:]) for layer in model.layers}
+    assert chw(model.layers[-1].output.shape[1:]) == architecture.output_shapes()[-1]
+    # every labelled layer is a Keras layer of its shape, but activations fused into the conv
+    # or dense layer before them
+    for name, shape in ours.items():
+        if name in built:
+            assert built[name] == shape, name
+    fused = {n for n in ours if n not in built}
+    assert all(n.split("_")[-1].rstrip("0123456789") in ("relu", "gelu", "softmax")
+               for n in fused), fused
 
 
 @pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)

@@ -31,7 +31,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Conv2dSpec:
-    """A 2-D convolution: ``(C_in, H, W) -> (C_out, H_out, W_out)``, weights OIHW plus a bias."""
+    """A 2-D convolution: ``(C_in, H, W) -> (C_out, H_out, W_out)``, weights OIHW plus a bias.
+
+    ``bias_fill=(count, value)`` starts the bias's first ``count`` values at ``value`` (the rest
+    keeps the framework's initialisation): a detector's prior, as CenterNet's heatmap bias.
+    """
 
     in_channels: int
     out_channels: int
@@ -40,6 +44,7 @@ class Conv2dSpec:
     padding: Padding = 0
     dilation: IntPair = 1
     bias: bool = field(default=True, kw_only=True)
+    bias_fill: tuple[int, float] | None = field(default=None, kw_only=True)
     label: str | None = field(default=None, kw_only=True)
 
 
