@@ -5,7 +5,7 @@ Every import counts, wherever it is: at module level, inside a function or a met
 relative (``from . import x``, resolved against the module's package), dynamic
 (``importlib.import_module``, ``require`` or ``__import__`` of a constant, or of an f-string
 whose constant start names a package: every module of that package) and a builder path
-(``"cnnbook.models.torch_nets:PostKeras"``, which ``ModelEntry.build`` imports). So a lazy import
+(``"cnnbook.models.torch_nets:PostKeras"``, a string that code may import). So a lazy import
 cannot slip past. Nothing here imports a framework.
 """
 

@@ -28,7 +28,7 @@ from cnnbook.models.layers import (
 ALL = [entry.spec for entry in CATALOGUE.values()]
 IDS = list(CATALOGUE)
 BOTH = list(catalogue.entries(frameworks=("torch", "keras")))
-KERAS = [entry for entry in CATALOGUE.values() if entry.keras is not None]
+KERAS = list(catalogue.entries(frameworks=("keras",)))
 
 # The counts printed by the post's model summaries: the only place they are written down.
 POST_COUNTS = {"post_tensorflow": 54_410, "post_keras": 225_034, "post_pytorch": 315_722}
@@ -54,15 +54,56 @@ def test_catalogue_order_names_and_tasks():
     for name, entry in CATALOGUE.items():
         assert entry.name == name
         assert entry.task in ("classification", "segmentation", "detection")
-        assert entry.torch.startswith("cnnbook.models.torch_nets:")
+        assert entry.frameworks in (("torch",), ("torch", "keras"))
 
 
-@pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
-def test_one_name_per_model(entry):
-    """The Keras builder is the name; the torch class is the name in CapWords."""
-    assert entry.torch.split(":")[1] == entry.name.title().replace("_", "")
-    if entry.keras is not None:
-        assert entry.keras.split(":")[1] == entry.name
+# The twins: only the code that chapters quote (the post's three models, in both frameworks,
+# and the FCN the segmentation chapter derives); the specs build every other model.
+TWINS = {"torch": ["post_tensorflow", "post_keras", "post_pytorch", "post_keras_fcn"],
+         "keras": ["post_tensorflow", "post_keras", "post_pytorch"]}
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_only_the_quoted_models_have_twins_named_like_them(framework):
+    pytest.importorskip(framework, reason=f"the {framework} twins need {framework}")
+    found = {e.name: e.twin(framework) for e in catalogue.entries(frameworks=(framework,))}
+    assert [name for name, twin in found.items() if twin is not None] == TWINS[framework]
+    for name in TWINS[framework]:  # torch: the name in CapWords; Keras: the name
+        spelled = name.title().replace("_", "") if framework == "torch" else name
+        assert found[name].__name__ == spelled and found[name].catalogue_name == name
+
+
+@pytest.mark.parametrize("name", TWINS["torch"])
+def test_torch_twins_compute_their_specs_build(name):
+    """Each torch twin and its spec's build hold the same tensors, and on the twin's weights
+    give the same logits (the FCN's coarse ones: its forward samples them up)."""
+    torch = pytest.importorskip("torch", reason="the torch builders need torch")
+    entry = catalogue.get(name)
+    torch.manual_seed(0)
+    twin, built = entry.build("torch").eval(), entry.build_spec("torch").eval()
+    assert type(twin).__name__ != type(built).__name__ == "SpecNet"
+    assert {k: v.shape for k, v in twin.state_dict().items()} == {
+        k: v.shape for k, v in built.state_dict().items()}
+    built.load_state_dict(twin.state_dict())
+    x = torch.rand(3, *entry.input_shape("torch"))
+    with torch.no_grad():
+        ours = twin.coarse(x) if name == "post_keras_fcn" else twin(x)
+        torch.testing.assert_close(built(x), ours, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", TWINS["keras"])
+def test_keras_twins_compute_their_specs_build(keras, name):
+    """Each Keras twin and its spec's build have the same layers and weights, and on the twin's
+    weights give the same outputs."""
+    import numpy as np
+
+    entry = catalogue.get(name)
+    twin, built = entry.build("keras"), entry.build_spec("keras")
+    assert [layer.name for layer in twin.layers] == [layer.name for layer in built.layers]
+    assert [w.path for w in twin.weights] == [w.path for w in built.weights]
+    built.set_weights(twin.get_weights())
+    x = np.random.default_rng(0).random((3, *entry.input_shape("keras")), dtype=np.float32)
+    np.testing.assert_array_equal(built(x, training=False), twin(x, training=False))
 
 
 def test_input_shapes_state_the_layout():
@@ -85,7 +126,7 @@ def test_lookup_errors_are_one_line():
 def test_entries_filter_by_task_and_frameworks():
     assert [e.name for e in catalogue.entries(task="classification")][:3] == list(POST_COUNTS)
     assert list(catalogue.entries(task="detection", frameworks=("keras",))) == [
-        e for e in CATALOGUE.values() if e.task == "detection" and e.keras is not None]
+        e for e in CATALOGUE.values() if e.task == "detection" and "keras" in e.frameworks]
     assert {e.name for e in BOTH} >= set(POST_COUNTS)
 
 
@@ -260,17 +301,18 @@ VARIANT_WIDTHS = {3: [6, 10, 12], 2: [4, 6, 8]}
 
 @pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
 def test_declared_builder_arguments_give_the_spec_the_torch_builder_builds(entry):
-    """Each declared argument is a keyword of the torch builder with the spec's default, and
-    ``spec_for`` with other values predicts the built model's parameters and state exactly."""
+    """Each declared argument is a keyword of the spec (and of the torch twin, where there is
+    one) with the same default, and ``spec_for`` with other values predicts the built model's
+    parameters and state exactly."""
     import inspect
 
     torch = pytest.importorskip("torch", reason="the torch builders need torch")
     from cnnbook.models.manifest import expected_values
 
-    module, name = entry.torch.split(":")
-    builder = getattr(__import__(module, fromlist=[name]), name)
-    signature = inspect.signature(builder).parameters
     spec_defaults = inspect.signature(entry.make_spec).parameters
+    twin = entry.twin("torch")
+    signature = spec_defaults if twin is None else inspect.signature(twin).parameters
+    assert set(spec_defaults) == {arg.name for arg in entry.args}
     kwargs = {}
     for arg in entry.args:
         assert arg.name in signature, arg.name

@@ -166,10 +166,9 @@ def export_model(model: Any, path: str | Path, *, name: str, class_names: Sequen
     if path.suffix not in (".json", ".js"):
         raise ExportError(f"{path}: the file name must end in .json or .js")
     entry = catalogue.get(name)
-    expected = entry.torch.split(":")[1]
-    if type(model).__name__ != expected:
-        raise ExportError(f"model is a {type(model).__name__}, but {name!r} is built by "
-                          f"{expected}")
+    mismatch = entry.mismatch(model, "torch")
+    if mismatch is not None:
+        raise ExportError(mismatch)
     layers, wanted = _spec_layers(name)
     state = {k: v.detach().to("cpu").numpy().astype(np.float32)
              for k, v in model.state_dict().items()}  # torch layouts

@@ -145,8 +145,7 @@ def _fill_biases(model: keras.Model, specs: tuple[LayerSpec, ...], prefix: str) 
         if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
             _fill_biases(model, layer.body, f"{prefix}{layer.label}_")
         elif isinstance(layer, Conv2dSpec) and layer.bias_fill is not None and layer.bias:
-            bias = model.get_layer(_name(layer, prefix)).bias
-            values = keras.ops.convert_to_numpy(bias.value).copy()
+            bias = model.get_layer(_name(layer, prefix)).bias  # (C_out,)
             count, value = layer.bias_fill
-            values[:count] = value
-            bias.assign(values)
+            head = keras.ops.full((count,), value, dtype=bias.dtype)
+            bias.assign(keras.ops.concatenate([head, bias.value[count:]]))
