@@ -191,25 +191,21 @@ _CIFAR10 = (3, 32, 32)
 _SMALL_WIDTHS = (40, 80, 160)  # cifar_small: chosen for about 145k parameters
 
 
-def _bn_group(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
-    """3x3 "same" conv without bias (the batch norm's shift replaces it), 2x2 max pool, batch
-    norm, GELU: ``(C_in, H, W) -> (C_out, H / 2, W / 2)``, labelled like the framework models."""
+def _conv_bn(index: int, in_channels: int, out_channels: int, activation: str, *,
+             pool: bool = False) -> tuple[LayerSpec, ...]:
+    """3x3 "same" conv without bias (the batch norm's shift replaces it), with ``pool`` a 2x2
+    max pool, batch norm, ``activation``: ``(C_in, H, W) -> (C_out, H, W)`` (``H / 2, W / 2``
+    with the pool), labelled ``conv{index}``, ``pool{index}``, ``bn{index}``,
+    ``{activation}{index}``. The one spelling of conv-BN-activation in the catalogue."""
     return (
         Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
-        Pool2dSpec(2, label=f"pool{index}"),
+        *((Pool2dSpec(2, label=f"pool{index}"),) if pool else ()),
         BatchNorm2dSpec(out_channels, label=f"bn{index}"),
-        ActivationSpec("gelu", label=f"gelu{index}"),
+        ActivationSpec(activation, label=f"{activation}{index}"),
     )
 
 
 _CENTERNET_WIDTHS = (16, 32, 64)
-
-
-def _conv_bn_relu(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
-    """3x3 "same" conv without bias, batch norm, ReLU: ``(C_in, H, W) -> (C_out, H, W)``."""
-    return (Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
-            BatchNorm2dSpec(out_channels, label=f"bn{index}"),
-            ActivationSpec("relu", label=f"relu{index}"))
 
 
 def _centernet(in_channels: int, num_classes: int,
@@ -219,9 +215,10 @@ def _centernet(in_channels: int, num_classes: int,
     ``num_classes`` heatmaps, box size (w, h) and offset (dx, dy)."""
     a, b, c = widths
     return (
-        *_conv_bn_relu(1, in_channels, a), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
-        *_conv_bn_relu(2, a, b), *_conv_bn_relu(3, b, b), Pool2dSpec(2, label="pool2"),
-        *_conv_bn_relu(4, b, c), *_conv_bn_relu(5, c, c), *_conv_bn_relu(6, c, c),  # (64, 16, 16)
+        *_conv_bn(1, in_channels, a, "relu"), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
+        *_conv_bn(2, a, b, "relu"), *_conv_bn(3, b, b, "relu"), Pool2dSpec(2, label="pool2"),
+        *_conv_bn(4, b, c, "relu"), *_conv_bn(5, c, c, "relu"),
+        *_conv_bn(6, c, c, "relu"),  # (64, 16, 16)
         Conv2dSpec(c, c, 3, padding=1, label="head"), ActivationSpec("relu", label="head_relu"),
         # (14, 16, 16): logits, w, h, dx, dy; the heatmap bias starts at a prior of 0.1 per cell,
         # sigmoid(-2.19), as in CenterNet, so the focal loss does not start on a flood of centres
@@ -231,12 +228,8 @@ def _centernet(in_channels: int, num_classes: int,
 
 def _residual(label: str, channels: int) -> ResidualSpec:
     """``x + body(x)`` with body = two (3x3 "same" conv, batch norm, GELU) at ``channels``."""
-    body: list[LayerSpec] = []
-    for i in (1, 2):
-        body += [Conv2dSpec(channels, channels, 3, padding=1, bias=False, label=f"conv{i}"),
-                 BatchNorm2dSpec(channels, label=f"bn{i}"),
-                 ActivationSpec("gelu", label=f"gelu{i}")]
-    return ResidualSpec(tuple(body), label=label)
+    return ResidualSpec((*_conv_bn(1, channels, channels, "gelu"),
+                         *_conv_bn(2, channels, channels, "gelu")), label=label)
 
 
 def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
@@ -245,10 +238,10 @@ def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
     (a residual block after the first), global max pooling, linear logits."""
     w1, w2, w3 = widths
     return Architecture((in_channels, *_CIFAR10[1:]), (
-        *_bn_group(1, in_channels, w1),  # (40, 16, 16)
+        *_conv_bn(1, in_channels, w1, "gelu", pool=True),  # (40, 16, 16)
         *((_residual("res1", w1),) if residual else ()),  # (40, 16, 16): x + body(x)
-        *_bn_group(2, w1, w2),  # (80, 8, 8)
-        *_bn_group(3, w2, w3),  # (160, 4, 4)
+        *_conv_bn(2, w1, w2, "gelu", pool=True),  # (80, 8, 8)
+        *_conv_bn(3, w2, w3, "gelu", pool=True),  # (160, 4, 4)
         GlobalPool2dSpec("max", label="global_pool"),  # (160,)
         DenseSpec(None, num_classes, label="fc"),  # logits
     ))
@@ -263,12 +256,8 @@ _UNET_WIDTHS = (8, 16, 32, 64)  # unet_small: channels at 64, 32, 16 and 8 pixel
 def _double_conv(first: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
     """Two (3x3 "same" conv without bias, batch norm, ReLU), labelled ``conv{first}``,
     ``bn{first}``, ``relu{first}``, then ``first + 1``: ``(C_in, H, W) -> (C_out, H, W)``."""
-    layers: list[LayerSpec] = []
-    for i, c_in in ((first, in_channels), (first + 1, out_channels)):
-        layers += [Conv2dSpec(c_in, out_channels, 3, padding=1, bias=False, label=f"conv{i}"),
-                   BatchNorm2dSpec(out_channels, label=f"bn{i}"),
-                   ActivationSpec("relu", label=f"relu{i}")]
-    return tuple(layers)
+    return (*_conv_bn(first, in_channels, out_channels, "relu"),
+            *_conv_bn(first + 1, out_channels, out_channels, "relu"))
 
 
 def _unet_level(index: int, in_channels: int, widths: tuple[int, ...]) -> SkipConcatSpec:

@@ -22,20 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnnbook._optional import require
-from cnnbook.models.layers import (
-    ActivationSpec,
-    BatchNorm2dSpec,
-    Conv2dSpec,
-    ConvTranspose2dSpec,
-    DenseSpec,
-    DropoutSpec,
-    FlattenSpec,
-    GlobalPool2dSpec,
-    LayerSpec,
-    Pool2dSpec,
-    ResidualSpec,
-    SkipConcatSpec,
-)
+from cnnbook.models import layers as spec
 from cnnbook.models.specs import Architecture
 
 require("keras")  # an ImportError that names the extra to install when keras is missing
@@ -44,7 +31,7 @@ from keras import layers  # noqa: E402
 
 __all__ = ["build_keras"]
 
-_Plan = list[tuple[LayerSpec, str | None]]  # (spec, the activation fused into it)
+_Plan = list[tuple[spec.LayerSpec, str | None]]  # (spec, the activation fused into it)
 
 
 def build_keras(architecture: Architecture, *, name: str = "spec") -> keras.Model:
@@ -54,8 +41,8 @@ def build_keras(architecture: Architecture, *, name: str = "spec") -> keras.Mode
     c, h, w = architecture.input_shape
     plan = _plan(architecture.layers)
     inputs = keras.Input(shape=(h, w, c))
-    blocks = any(isinstance(layer, (ResidualSpec, SkipConcatSpec)) for layer, _ in plan)
-    if not blocks and any(isinstance(layer, FlattenSpec) for layer, _ in plan):
+    blocks = any(isinstance(layer, (spec.ResidualSpec, spec.SkipConcatSpec)) for layer, _ in plan)
+    if not blocks and any(isinstance(layer, spec.FlattenSpec) for layer, _ in plan):
         model = keras.Sequential([inputs, *(_layer(layer, act, "") for layer, act in plan)],
                                  name=name)
     else:
@@ -64,12 +51,12 @@ def build_keras(architecture: Architecture, *, name: str = "spec") -> keras.Mode
     return model
 
 
-def _plan(specs: tuple[LayerSpec, ...]) -> _Plan:
+def _plan(specs: tuple[spec.LayerSpec, ...]) -> _Plan:
     """``specs`` with each activation that follows a conv or dense layer fused into it."""
     plan: _Plan = []
     for layer in specs:
-        if (isinstance(layer, ActivationSpec) and plan and plan[-1][1] is None
-                and isinstance(plan[-1][0], (Conv2dSpec, DenseSpec))):
+        if (isinstance(layer, spec.ActivationSpec) and plan and plan[-1][1] is None
+                and isinstance(plan[-1][0], (spec.Conv2dSpec, spec.DenseSpec))):
             plan[-1] = (plan[-1][0], layer.name)
         else:
             plan.append((layer, None))
@@ -79,16 +66,16 @@ def _plan(specs: tuple[LayerSpec, ...]) -> _Plan:
 def _apply(plan: _Plan, x: Any, prefix: str) -> Any:
     """The functional graph of ``plan`` on ``x``; blocks nest with ``{label}_`` names."""
     for layer, act in plan:
-        if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
+        if isinstance(layer, (spec.ResidualSpec, spec.SkipConcatSpec)):
             body = _apply(_plan(layer.body), x, f"{prefix}{layer.label}_")
-            join = layers.Add if isinstance(layer, ResidualSpec) else layers.Concatenate
+            join = layers.Add if isinstance(layer, spec.ResidualSpec) else layers.Concatenate
             x = join(name=_name(layer, prefix))([x, body])  # (N, H, W, C [+ C_body])
         else:
             x = _layer(layer, act, prefix)(x)
     return x
 
 
-def _name(layer: LayerSpec, prefix: str) -> str | None:
+def _name(layer: spec.LayerSpec, prefix: str) -> str | None:
     return None if layer.label is None else prefix + layer.label
 
 
@@ -103,34 +90,34 @@ def _padding(padding: Any, kernel: Any, stride: Any) -> str:
                      "Keras spelling")
 
 
-def _layer(layer: LayerSpec, activation: str | None, prefix: str) -> keras.layers.Layer:
+def _layer(layer: spec.LayerSpec, activation: str | None, prefix: str) -> keras.layers.Layer:
     """The Keras layer of one spec (not a block)."""
     name = _name(layer, prefix)
-    if isinstance(layer, Conv2dSpec):
+    if isinstance(layer, spec.Conv2dSpec):
         return layers.Conv2D(layer.out_channels, layer.kernel_size, strides=layer.stride,
                              padding=_padding(layer.padding, layer.kernel_size, layer.stride),
                              dilation_rate=layer.dilation, use_bias=layer.bias,
                              activation=activation, name=name)
-    if isinstance(layer, DenseSpec):
+    if isinstance(layer, spec.DenseSpec):
         return layers.Dense(layer.out_features, activation=activation, use_bias=layer.bias,
                             name=name)
-    if isinstance(layer, Pool2dSpec):
+    if isinstance(layer, spec.Pool2dSpec):
         if layer.padding not in (0, (0, 0)):
             raise ValueError(f"a padded pooling ({layer.padding!r}) has no Keras spelling")
         pool = layers.MaxPooling2D if layer.mode == "max" else layers.AveragePooling2D
         return pool(layer.kernel_size, strides=layer.stride, name=name)
-    if isinstance(layer, FlattenSpec):
+    if isinstance(layer, spec.FlattenSpec):
         return layers.Flatten(name=name)
-    if isinstance(layer, DropoutSpec):
+    if isinstance(layer, spec.DropoutSpec):
         return layers.Dropout(layer.p, name=name)
-    if isinstance(layer, ActivationSpec):
+    if isinstance(layer, spec.ActivationSpec):
         return layers.Activation(layer.name, name=name)
-    if isinstance(layer, BatchNorm2dSpec):
+    if isinstance(layer, spec.BatchNorm2dSpec):
         return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name)
-    if isinstance(layer, GlobalPool2dSpec):
+    if isinstance(layer, spec.GlobalPool2dSpec):
         pool = layers.GlobalMaxPooling2D if layer.mode == "max" else layers.GlobalAveragePooling2D
         return pool(name=name)
-    if isinstance(layer, ConvTranspose2dSpec):
+    if isinstance(layer, spec.ConvTranspose2dSpec):
         if layer.padding not in (0, (0, 0)):
             raise ValueError(f"a padded transposed conv ({layer.padding!r}) has no Keras "
                              "spelling")
@@ -139,12 +126,12 @@ def _layer(layer: LayerSpec, activation: str | None, prefix: str) -> keras.layer
     raise TypeError(f"no Keras layer for {type(layer).__name__}")
 
 
-def _fill_biases(model: keras.Model, specs: tuple[LayerSpec, ...], prefix: str) -> None:
+def _fill_biases(model: keras.Model, specs: tuple[spec.LayerSpec, ...], prefix: str) -> None:
     """Apply each conv spec's ``bias_fill`` to the built model's layer of the same name."""
     for layer in specs:
-        if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
+        if isinstance(layer, (spec.ResidualSpec, spec.SkipConcatSpec)):
             _fill_biases(model, layer.body, f"{prefix}{layer.label}_")
-        elif isinstance(layer, Conv2dSpec) and layer.bias_fill is not None and layer.bias:
+        elif isinstance(layer, spec.Conv2dSpec) and layer.bias_fill is not None and layer.bias:
             bias = model.get_layer(_name(layer, prefix)).bias  # (C_out,)
             count, value = layer.bias_fill
             head = keras.ops.full((count,), value, dtype=bias.dtype)

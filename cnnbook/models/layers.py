@@ -47,8 +47,13 @@ class LayerRules:
     """What every layer spec knows about itself; the defaults are those of a layer that keeps
     its input's shape and field and has no parameters."""
 
-    kind = "layer"  # the name of unlabelled layers, numbered: "conv2d_1"
+    kind_name = "layer"  # the name of unlabelled layers, numbered: "conv2d_1"
     ends_field = False  # after it every unit sees the whole input (flatten, dense, global pool)
+
+    @property
+    def kind(self) -> str:
+        """What unlabelled layers of this kind are called, numbered: ``conv2d_1``."""
+        return self.kind_name
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         """``(output shape, trainable parameters)`` for an input ``shape``; ``index`` (the
@@ -125,7 +130,7 @@ class Conv2dSpec(LayerRules):
     bias: bool = field(default=True, kw_only=True)
     bias_fill: tuple[int, float] | None = field(default=None, kw_only=True)
     label: str | None = field(default=None, kw_only=True)
-    kind = "conv2d"
+    kind_name = "conv2d"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, h, w = _channels(shape, self, index, self.in_channels)
@@ -157,8 +162,24 @@ class Conv2dSpec(LayerRules):
                 "bias": (self.out_channels,)}
 
 
+class _Pooling(LayerRules):
+    """Max or average pooling, named ``max_pool2d`` / ``global_avg_pool2d`` ..."""
+
+    mode: str
+    prefix = ""  # "global_" for a global pooling
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("max", "avg"):
+            raise ValueError(f"{type(self).__name__} mode must be 'max' or 'avg', "
+                             f"got {self.mode!r}")
+
+    @property
+    def kind(self) -> str:
+        return f"{self.prefix}{self.mode}_pool2d"
+
+
 @dataclass(frozen=True)
-class Pool2dSpec(LayerRules):
+class Pool2dSpec(_Pooling):
     """Max (or average) pooling; ``stride`` defaults to ``kernel_size``. No parameters."""
 
     kernel_size: IntPair
@@ -166,14 +187,6 @@ class Pool2dSpec(LayerRules):
     padding: IntPair = 0
     mode: str = field(default="max", kw_only=True)
     label: str | None = field(default=None, kw_only=True)
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("max", "avg"):
-            raise ValueError(f"Pool2dSpec mode must be 'max' or 'avg', got {self.mode!r}")
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return f"{self.mode}_pool2d"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, h, w = _spatial(shape, self, index)
@@ -200,7 +213,7 @@ class FlattenSpec(LayerRules):
     """``(C, H, W) -> (C * H * W,)`` (PyTorch order; Keras flattens ``(H, W, C)``, same size)."""
 
     label: str | None = field(default=None, kw_only=True)
-    kind = "flatten"
+    kind_name = "flatten"
     ends_field = True
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
@@ -218,7 +231,7 @@ class DenseSpec(LayerRules):
     out_features: int = 0
     bias: bool = field(default=True, kw_only=True)
     label: str | None = field(default=None, kw_only=True)
-    kind = "dense"
+    kind_name = "dense"
     ends_field = True
 
     def __post_init__(self) -> None:
@@ -250,7 +263,7 @@ class DropoutSpec(LayerRules):
 
     p: float
     label: str | None = field(default=None, kw_only=True)
-    kind = "dropout"
+    kind_name = "dropout"
 
     def export_form(self, name: str) -> dict[str, Any] | None:
         return None  # an identity at inference
@@ -262,7 +275,7 @@ class ActivationSpec(LayerRules):
 
     name: str
     label: str | None = field(default=None, kw_only=True)
-    kind = "activation"
+    kind_name = "activation"
 
     def export_form(self, name: str) -> dict[str, Any] | None:
         if self.name not in ("relu", "softmax"):
@@ -280,7 +293,7 @@ class BatchNorm2dSpec(LayerRules):
 
     num_features: int
     label: str | None = field(default=None, kw_only=True)
-    kind = "batch_norm2d"
+    kind_name = "batch_norm2d"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, _, _ = _channels(shape, self, index, self.num_features)
@@ -291,21 +304,14 @@ class BatchNorm2dSpec(LayerRules):
 
 
 @dataclass(frozen=True)
-class GlobalPool2dSpec(LayerRules):
+class GlobalPool2dSpec(_Pooling):
     """Global max (or average) pooling: ``(C, H, W) -> (C,)``, one value per channel. No
     parameters; it replaces a flatten before the classifier and works at any input size."""
 
     mode: str = "max"
     label: str | None = field(default=None, kw_only=True)
     ends_field = True
-
-    def __post_init__(self) -> None:
-        if self.mode not in ("max", "avg"):
-            raise ValueError(f"GlobalPool2dSpec mode must be 'max' or 'avg', got {self.mode!r}")
-
-    @property
-    def kind(self) -> str:  # type: ignore[override]
-        return f"global_{self.mode}_pool2d"
+    prefix = "global_"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, _, _ = _spatial(shape, self, index)
@@ -343,7 +349,7 @@ class ResidualSpec(_Block):
 
     body: tuple[LayerSpec, ...]
     label: str | None = field(default=None, kw_only=True)
-    kind = "residual"
+    kind_name = "residual"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         body_shape, params = self.body_output(shape, index)
@@ -366,7 +372,7 @@ class ConvTranspose2dSpec(LayerRules):
     padding: IntPair = 0
     bias: bool = field(default=True, kw_only=True)
     label: str | None = field(default=None, kw_only=True)
-    kind = "conv_transpose2d"
+    kind_name = "conv_transpose2d"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, h, w = _channels(shape, self, index, self.in_channels)
@@ -400,7 +406,7 @@ class SkipConcatSpec(_Block):
 
     body: tuple[LayerSpec, ...]
     label: str | None = field(default=None, kw_only=True)
-    kind = "skip_concat"
+    kind_name = "skip_concat"
 
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, h, w = _spatial(shape, self, index)

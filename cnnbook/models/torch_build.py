@@ -24,21 +24,7 @@ import math
 from collections.abc import Iterable
 
 from cnnbook._optional import require
-from cnnbook.models.layers import (
-    ActivationSpec,
-    BatchNorm2dSpec,
-    Conv2dSpec,
-    ConvTranspose2dSpec,
-    DenseSpec,
-    DropoutSpec,
-    FlattenSpec,
-    GlobalPool2dSpec,
-    LayerSpec,
-    Pool2dSpec,
-    ResidualSpec,
-    SkipConcatSpec,
-    layer_names,
-)
+from cnnbook.models import layers as spec
 from cnnbook.models.shapes import Shape, output_shapes
 from cnnbook.models.specs import Architecture
 
@@ -78,7 +64,7 @@ class SpecBlock(_Chain):
     """A block of a spec: ``x + body(x)`` (:class:`ResidualSpec`) or ``concat([x, body(x)])``
     along the channels (:class:`SkipConcatSpec`); ``(N, C, H, W)`` in, the same ``H, W`` out."""
 
-    def __init__(self, body: tuple[LayerSpec, ...], shape: Shape, concat: bool) -> None:
+    def __init__(self, body: tuple[spec.LayerSpec, ...], shape: Shape, concat: bool) -> None:
         super().__init__()
         self.concat = concat
         self.steps = _make(self, body, shape, made_last=())
@@ -105,7 +91,7 @@ class SpecNet(_Chain):
         self.architecture = architecture
         self.catalogue_name = catalogue_name
         layers = architecture.layers
-        if layers and isinstance(layers[-1], ActivationSpec) and layers[-1].name == "softmax":
+        if layers and isinstance(layers[-1], spec.ActivationSpec) and layers[-1].name == "softmax":
             layers = layers[:-1]  # logits: the loss applies log-softmax
         shapes = architecture.output_shapes()  # a ValueError when the input is too small
         self.multiple = _pooling(layers) if len(shapes[-1]) == 3 else 1
@@ -134,24 +120,24 @@ def build_torch(architecture: Architecture, *, catalogue_name: str | None = None
     return SpecNet(architecture, catalogue_name=catalogue_name, made_last=made_last)
 
 
-def _pooling(layers: Iterable[LayerSpec]) -> int:
+def _pooling(layers: Iterable[spec.LayerSpec]) -> int:
     """The product of the pooling strides along the deepest path through ``layers``."""
-    own = math.prod(_stride(layer) for layer in layers if isinstance(layer, Pool2dSpec))
+    own = math.prod(_stride(layer) for layer in layers if isinstance(layer, spec.Pool2dSpec))
     nested = [_pooling(layer.body) for layer in layers
-              if isinstance(layer, (ResidualSpec, SkipConcatSpec))]
+              if isinstance(layer, (spec.ResidualSpec, spec.SkipConcatSpec))]
     return own * max(nested, default=1)
 
 
-def _stride(pool: Pool2dSpec) -> int:
+def _stride(pool: spec.Pool2dSpec) -> int:
     stride = pool.kernel_size if pool.stride is None else pool.stride
     return stride if isinstance(stride, int) else max(stride)
 
 
-def _make(parent: _Chain, layers: tuple[LayerSpec, ...], shape: Shape,
+def _make(parent: _Chain, layers: tuple[spec.LayerSpec, ...], shape: Shape,
           made_last: tuple[str, ...]) -> tuple[str, ...]:
     """Make and register a module per layer of ``layers`` (input ``shape``) on ``parent``;
     their names in forward order."""
-    names = layer_names(list(layers))
+    names = spec.layer_names(list(layers))
     shapes = [shape, *output_shapes(list(layers), shape)]  # shapes[i] goes into layers[i]
     unknown = set(made_last) - set(names)
     if unknown:
@@ -160,7 +146,8 @@ def _make(parent: _Chain, layers: tuple[LayerSpec, ...], shape: Shape,
     last = [names.index(name) for name in made_last]
     for i in first + last:
         layer = layers[i]
-        if isinstance(layer, DenseSpec) and i > 0 and isinstance(layers[i - 1], FlattenSpec):
+        flattened = i > 0 and isinstance(layers[i - 1], spec.FlattenSpec)
+        if isinstance(layer, spec.DenseSpec) and flattened:
             if made_last:
                 raise ValueError("a net with made_last layers cannot size a dense layer by a "
                                  "dummy forward pass")
@@ -178,37 +165,37 @@ def _dummy_forward(parent: _Chain, names: list[str], shape: Shape) -> None:
             x = parent.get_submodule(name)(x)
 
 
-def _module(layer: LayerSpec, shape: Shape) -> nn.Module:
+def _module(layer: spec.LayerSpec, shape: Shape) -> nn.Module:
     """The torch module of one spec whose input has ``shape`` (channels first)."""
-    if isinstance(layer, Conv2dSpec):
+    if isinstance(layer, spec.Conv2dSpec):
         conv = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
                          layer.padding, layer.dilation, bias=layer.bias)
         if layer.bias_fill is not None and conv.bias is not None:
             count, value = layer.bias_fill
             nn.init.constant_(conv.bias[:count], value)
         return conv
-    if isinstance(layer, Pool2dSpec):
+    if isinstance(layer, spec.Pool2dSpec):
         pool = nn.MaxPool2d if layer.mode == "max" else nn.AvgPool2d
         return pool(layer.kernel_size, layer.stride, layer.padding)
-    if isinstance(layer, FlattenSpec):
+    if isinstance(layer, spec.FlattenSpec):
         return nn.Flatten()
-    if isinstance(layer, DenseSpec):
+    if isinstance(layer, spec.DenseSpec):
         return nn.Linear(math.prod(shape), layer.out_features, bias=layer.bias)
-    if isinstance(layer, DropoutSpec):
+    if isinstance(layer, spec.DropoutSpec):
         return nn.Dropout(layer.p)
-    if isinstance(layer, ActivationSpec):
+    if isinstance(layer, spec.ActivationSpec):
         if layer.name == "softmax":
             return nn.Softmax(dim=1)
         if layer.name not in _ACTIVATIONS:
             raise ValueError(f"no torch module for the activation {layer.name!r}")
         return _ACTIVATIONS[layer.name]()
-    if isinstance(layer, BatchNorm2dSpec):
+    if isinstance(layer, spec.BatchNorm2dSpec):
         return nn.BatchNorm2d(layer.num_features)
-    if isinstance(layer, GlobalPool2dSpec):
+    if isinstance(layer, spec.GlobalPool2dSpec):
         return GlobalPool2d(layer.mode)
-    if isinstance(layer, ConvTranspose2dSpec):
+    if isinstance(layer, spec.ConvTranspose2dSpec):
         return nn.ConvTranspose2d(layer.in_channels, layer.out_channels, layer.kernel_size,
                                   layer.stride, layer.padding, bias=layer.bias)
-    if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
-        return SpecBlock(layer.body, shape, concat=isinstance(layer, SkipConcatSpec))
+    if isinstance(layer, (spec.ResidualSpec, spec.SkipConcatSpec)):
+        return SpecBlock(layer.body, shape, concat=isinstance(layer, spec.SkipConcatSpec))
     raise TypeError(f"no torch module for {type(layer).__name__}")
