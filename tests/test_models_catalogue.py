@@ -9,15 +9,13 @@ import pytest
 
 from cnnbook.models import (
     CATALOGUE,
-    ActivationSpec,
     Architecture,
     Conv2dSpec,
     DenseSpec,
-    DropoutSpec,
     FlattenSpec,
-    Pool2dSpec,
     catalogue,
     count_params,
+    output_shapes,
 )
 from cnnbook.models.layers import (
     BatchNorm2dSpec,
@@ -30,7 +28,7 @@ from cnnbook.models.layers import (
 ALL = [entry.spec for entry in CATALOGUE.values()]
 IDS = list(CATALOGUE)
 BOTH = list(catalogue.entries(frameworks=("torch", "keras")))
-KERAS = [entry for entry in CATALOGUE.values() if entry.keras is not None]
+KERAS = list(catalogue.entries(frameworks=("keras",)))
 
 # The counts printed by the post's model summaries: the only place they are written down.
 POST_COUNTS = {"post_tensorflow": 54_410, "post_keras": 225_034, "post_pytorch": 315_722}
@@ -56,15 +54,56 @@ def test_catalogue_order_names_and_tasks():
     for name, entry in CATALOGUE.items():
         assert entry.name == name
         assert entry.task in ("classification", "segmentation", "detection")
-        assert entry.torch.startswith("cnnbook.models.torch_nets:")
+        assert entry.frameworks in (("torch",), ("torch", "keras"))
 
 
-@pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
-def test_one_name_per_model(entry):
-    """The Keras builder is the name; the torch class is the name in CapWords."""
-    assert entry.torch.split(":")[1] == entry.name.title().replace("_", "")
-    if entry.keras is not None:
-        assert entry.keras.split(":")[1] == entry.name
+# The twins: only the code that chapters quote (the post's three models, in both frameworks,
+# and the FCN the segmentation chapter derives); the specs build every other model.
+TWINS = {"torch": ["post_tensorflow", "post_keras", "post_pytorch", "post_keras_fcn"],
+         "keras": ["post_tensorflow", "post_keras", "post_pytorch"]}
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_only_the_quoted_models_have_twins_named_like_them(framework):
+    pytest.importorskip(framework, reason=f"the {framework} twins need {framework}")
+    found = {e.name: e.twin(framework) for e in catalogue.entries(frameworks=(framework,))}
+    assert [name for name, twin in found.items() if twin is not None] == TWINS[framework]
+    for name in TWINS[framework]:  # torch: the name in CapWords; Keras: the name
+        spelled = name.title().replace("_", "") if framework == "torch" else name
+        assert found[name].__name__ == spelled and found[name].catalogue_name == name
+
+
+@pytest.mark.parametrize("name", TWINS["torch"])
+def test_torch_twins_compute_their_specs_build(name):
+    """Each torch twin and its spec's build hold the same tensors, and on the twin's weights
+    give the same logits (the FCN's coarse ones: its forward samples them up)."""
+    torch = pytest.importorskip("torch", reason="the torch builders need torch")
+    entry = catalogue.get(name)
+    torch.manual_seed(0)
+    twin, built = entry.build("torch").eval(), entry.build_spec("torch").eval()
+    assert type(twin).__name__ != type(built).__name__ == "SpecNet"
+    assert {k: v.shape for k, v in twin.state_dict().items()} == {
+        k: v.shape for k, v in built.state_dict().items()}
+    built.load_state_dict(twin.state_dict())
+    x = torch.rand(3, *entry.input_shape("torch"))
+    with torch.no_grad():
+        ours = twin.coarse(x) if name == "post_keras_fcn" else twin(x)
+        torch.testing.assert_close(built(x), ours, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", TWINS["keras"])
+def test_keras_twins_compute_their_specs_build(keras, name):
+    """Each Keras twin and its spec's build have the same layers and weights, and on the twin's
+    weights give the same outputs."""
+    import numpy as np
+
+    entry = catalogue.get(name)
+    twin, built = entry.build("keras"), entry.build_spec("keras")
+    assert [layer.name for layer in twin.layers] == [layer.name for layer in built.layers]
+    assert [w.path for w in twin.weights] == [w.path for w in built.weights]
+    built.set_weights(twin.get_weights())
+    x = np.random.default_rng(0).random((3, *entry.input_shape("keras")), dtype=np.float32)
+    np.testing.assert_array_equal(built(x, training=False), twin(x, training=False))
 
 
 def test_input_shapes_state_the_layout():
@@ -87,7 +126,7 @@ def test_lookup_errors_are_one_line():
 def test_entries_filter_by_task_and_frameworks():
     assert [e.name for e in catalogue.entries(task="classification")][:3] == list(POST_COUNTS)
     assert list(catalogue.entries(task="detection", frameworks=("keras",))) == [
-        e for e in CATALOGUE.values() if e.task == "detection" and e.keras is not None]
+        e for e in CATALOGUE.values() if e.task == "detection" and "keras" in e.frameworks]
     assert {e.name for e in BOTH} >= set(POST_COUNTS)
 
 
@@ -101,129 +140,25 @@ def test_pytorch_flatten_size_is_the_posts_64_6_6():
     assert flatten == [(64 * 6 * 6,)]
 
 
-def torch_sequential(architecture):
-    """Build an ``nn.Sequential`` straight from the specs."""
-    torch = pytest.importorskip("torch")
-    return torch.nn.Sequential(*torch_modules(torch.nn, architecture.layers))
-
-
-def torch_modules(nn, specs):
-    """One torch module per spec (a residual spec becomes ``x + body(x)``)."""
-    modules = []
-    for layer in specs:
-        if isinstance(layer, Conv2dSpec):
-            modules.append(
-                nn.Conv2d(
-                    layer.in_channels,
-                    layer.out_channels,
-                    layer.kernel_size,
-                    layer.stride,
-                    layer.padding,
-                    layer.dilation,
-                    bias=layer.bias,
-                )
-            )
-        elif isinstance(layer, Pool2dSpec):
-            modules.append(nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding))
-        elif isinstance(layer, FlattenSpec):
-            modules.append(nn.Flatten())
-        elif isinstance(layer, DenseSpec):
-            modules.append(nn.LazyLinear(layer.out_features))
-        elif isinstance(layer, DropoutSpec):
-            modules.append(nn.Dropout(layer.p))
-        elif isinstance(layer, ActivationSpec):
-            modules.append({"relu": nn.ReLU(), "softmax": nn.Softmax(dim=1),
-                            "gelu": nn.GELU()}[layer.name])
-        elif isinstance(layer, BatchNorm2dSpec):
-            modules.append(nn.BatchNorm2d(layer.num_features))
-        elif isinstance(layer, GlobalPool2dSpec):
-            pool = nn.AdaptiveMaxPool2d(1) if layer.mode == "max" else nn.AdaptiveAvgPool2d(1)
-            modules.append(nn.Sequential(pool, nn.Flatten()))
-        elif isinstance(layer, ResidualSpec):
-            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body))))
-        elif isinstance(layer, ConvTranspose2dSpec):
-            modules.append(nn.ConvTranspose2d(layer.in_channels, layer.out_channels,
-                                              layer.kernel_size, layer.stride, layer.padding,
-                                              bias=layer.bias))
-        elif isinstance(layer, SkipConcatSpec):
-            modules.append(residual(nn.Sequential(*torch_modules(nn, layer.body)), concat=True))
-    return modules
-
-
-def residual(body, concat=False):
-    """``x + body(x)`` (or ``concat([x, body(x)])`` along the channels) as a torch module."""
-    torch = pytest.importorskip("torch")
-    nn = torch.nn
-
-    class _Residual(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = body
-
-        def forward(self, x):
-            return torch.cat([x, self.body(x)], dim=1) if concat else x + self.body(x)
-
-    return _Residual()
-
-
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
-def test_specs_agree_with_torch(architecture):
-    torch = pytest.importorskip("torch", reason="torch builds the reference model")
-    model = torch_sequential(architecture).eval()
+def test_specs_agree_with_their_torch_build(architecture):
+    torch = pytest.importorskip("torch", reason="torch builds the model")
+    from cnnbook.models.torch_build import build_torch
+
+    model = build_torch(architecture).eval()
     x = torch.zeros(2, *architecture.input_shape)
     shapes = []
-    for module in model:
-        x = module(x)
+    for name in model.steps:  # the spec's labels, in forward order
+        x = model.get_submodule(name)(x)
         shapes.append(tuple(x.shape[1:]))
-    assert shapes == architecture.output_shapes()
-    # Parameters (lazy layers are sized now); batch-norm running statistics are buffers.
+    # a final softmax is left out (logits), which keeps the shape
+    assert shapes == architecture.output_shapes()[:len(shapes)]
+    assert shapes[-1] == architecture.output_shapes()[-1]
+    # batch-norm running statistics are buffers, not parameters
     assert sum(p.numel() for p in model.parameters()) == architecture.count_params()
-
-
-def keras_model(keras, architecture):
-    """Build a Keras model (NHWC) straight from the specs, and each spec's output tensor."""
-    c, h, w = architecture.input_shape
-    inputs = keras.Input((h, w, c))
-    outputs = keras_outputs(keras, architecture.layers, inputs)
-    return keras.Model(inputs, outputs[-1]), outputs
-
-
-def keras_outputs(keras, specs, x):
-    """Apply one Keras layer per spec to ``x``; the output tensor of each spec."""
-    outputs = []
-    for layer in specs:
-        if isinstance(layer, Conv2dSpec):
-            k, p = layer.kernel_size, layer.padding
-            padding = "valid" if p in (0, "valid") else "same"
-            assert padding == "valid" or p in ("same", (k - 1) // 2), "no Keras spelling"
-            x = keras.layers.Conv2D(layer.out_channels, k, layer.stride, padding=padding,
-                                    dilation_rate=layer.dilation, use_bias=layer.bias)(x)
-        elif isinstance(layer, Pool2dSpec):
-            x = keras.layers.MaxPooling2D(layer.kernel_size, layer.stride)(x)
-        elif isinstance(layer, FlattenSpec):
-            x = keras.layers.Flatten()(x)
-        elif isinstance(layer, DenseSpec):
-            x = keras.layers.Dense(layer.out_features)(x)
-        elif isinstance(layer, DropoutSpec):
-            x = keras.layers.Dropout(layer.p)(x)
-        elif isinstance(layer, ActivationSpec):
-            x = keras.layers.Activation(layer.name)(x)
-        elif isinstance(layer, BatchNorm2dSpec):
-            x = keras.layers.BatchNormalization()(x)
-        elif isinstance(layer, GlobalPool2dSpec):
-            pool = (keras.layers.GlobalMaxPooling2D if layer.mode == "max"
-                    else keras.layers.GlobalAveragePooling2D)
-            x = pool()(x)
-        elif isinstance(layer, ResidualSpec):
-            x = keras.layers.Add()([x, keras_outputs(keras, layer.body, x)[-1]])
-        elif isinstance(layer, ConvTranspose2dSpec):
-            assert layer.padding == 0, "no Keras spelling"
-            x = keras.layers.Conv2DTranspose(layer.out_channels, layer.kernel_size, layer.stride,
-                                             use_bias=layer.bias)(x)
-        elif isinstance(layer, SkipConcatSpec):
-            x = keras.layers.Concatenate()([x, keras_outputs(keras, layer.body, x)[-1]])
-        outputs.append(x)
-    return outputs
+    for path, layer in labelled(architecture.layers, "."):
+        if isinstance(layer, (Conv2dSpec, DenseSpec, BatchNorm2dSpec)):
+            assert model.get_submodule(path) is not None  # net.res1.conv2
 
 
 def batch_norm_channels(specs):
@@ -242,17 +177,41 @@ def chw(shape):
 @pytest.fixture(scope="module")
 def keras():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-    return pytest.importorskip("keras", reason="Keras builds the reference model")
+    return pytest.importorskip("keras", reason="Keras builds the model")
+
+
+def spec_shapes(specs, shape, sep="_", prefix=""):
+    """``{name: (C, H, W) output shape}`` of every labelled spec, blocks' layers included."""
+    shapes = {}
+    for layer, out in zip(specs, output_shapes(list(specs), shape), strict=True):
+        if layer.label is not None:
+            shapes[prefix + layer.label] = out
+        if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
+            shapes.update(spec_shapes(layer.body, shape, sep, f"{prefix}{layer.label}{sep}"))
+        shape = out
+    return shapes
 
 
 @pytest.mark.parametrize("architecture", ALL, ids=IDS)
-def test_specs_agree_with_keras(keras, architecture):
-    model, outputs = keras_model(keras, architecture)
+def test_specs_agree_with_their_keras_build(keras, architecture):
+    from cnnbook.models.keras_build import build_keras
+
+    model = build_keras(architecture)
     assert count_params(model) == architecture.count_params()
     # Keras also counts batch norm's moving mean and variance (not trained): 2 per channel.
     moving = 2 * batch_norm_channels(architecture.layers)
     assert model.count_params() == architecture.count_params() + moving
-    assert [chw(x.shape[1:]) for x in outputs] == architecture.output_shapes()
+    ours = spec_shapes(architecture.layers, architecture.input_shape)
+    built = {layer.name: chw(layer.output.shape[1:]) for layer in model.layers}
+    assert chw(model.layers[-1].output.shape[1:]) == architecture.output_shapes()[-1]
+    # every labelled layer is a Keras layer of its shape, but activations fused into the conv
+    # or dense layer before them
+    for name, shape in ours.items():
+        if name in built:
+            assert built[name] == shape, name
+    fused = {n for n in ours if n not in built}
+    assert all(n.split("_")[-1].rstrip("0123456789") in ("relu", "gelu", "softmax")
+               for n in fused), fused
 
 
 @pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
@@ -342,17 +301,18 @@ VARIANT_WIDTHS = {3: [6, 10, 12], 2: [4, 6, 8]}
 
 @pytest.mark.parametrize("entry", CATALOGUE.values(), ids=IDS)
 def test_declared_builder_arguments_give_the_spec_the_torch_builder_builds(entry):
-    """Each declared argument is a keyword of the torch builder with the spec's default, and
-    ``spec_for`` with other values predicts the built model's parameters and state exactly."""
+    """Each declared argument is a keyword of the spec (and of the torch twin, where there is
+    one) with the same default, and ``spec_for`` with other values predicts the built model's
+    parameters and state exactly."""
     import inspect
 
     torch = pytest.importorskip("torch", reason="the torch builders need torch")
     from cnnbook.models.manifest import expected_values
 
-    module, name = entry.torch.split(":")
-    builder = getattr(__import__(module, fromlist=[name]), name)
-    signature = inspect.signature(builder).parameters
     spec_defaults = inspect.signature(entry.make_spec).parameters
+    twin = entry.twin("torch")
+    signature = spec_defaults if twin is None else inspect.signature(twin).parameters
+    assert set(spec_defaults) == {arg.name for arg in entry.args}
     kwargs = {}
     for arg in entry.args:
         assert arg.name in signature, arg.name

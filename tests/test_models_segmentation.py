@@ -9,7 +9,7 @@ import torch
 
 from cnnbook.models import Architecture, catalogue
 from cnnbook.models.layers import ConvTranspose2dSpec, Pool2dSpec, SkipConcatSpec
-from cnnbook.models.torch_nets import PostKeras, PostKerasFcn, UnetSmall
+from cnnbook.models.torch_nets import PostKeras, PostKerasFcn
 
 
 def test_segmentation_entries_are_in_the_catalogue():
@@ -77,15 +77,20 @@ def test_the_fcn_rejects_inputs_smaller_than_a_digit():
         PostKerasFcn()(torch.zeros(1, 1, 20, 64))
 
 
+def unet_small(**kwargs):
+    """The catalogue's U-Net, built by its spec (NCHW)."""
+    return catalogue.get("unet_small").build("torch", **kwargs)
+
+
 def test_the_unet_gives_a_score_per_pixel_and_needs_multiples_of_8():
-    model = UnetSmall().eval()
+    model = unet_small().eval()
     with torch.no_grad():
         assert model(torch.zeros(2, 1, 64, 64)).shape == (2, 11, 64, 64)
         assert model(torch.zeros(1, 1, 32, 48)).shape == (1, 11, 32, 48)
     with pytest.raises(ValueError, match="multiples of 8"):
         model(torch.zeros(1, 1, 60, 64))
-    with pytest.raises(ValueError, match="at least two widths"):
-        UnetSmall(widths=(8,))
+    with pytest.raises(ValueError, match="widths must be a list of 2 to 6 integers"):
+        unet_small(widths=(8,))
 
 
 def _gradient_extent(model: torch.nn.Module, size: int, at: int) -> int:
@@ -105,7 +110,7 @@ def test_the_unet_receptive_field_arithmetic_is_what_a_pixel_sees_up_to_the_cell
     field = catalogue.get("unet_small").spec.receptive_field()[-1]
     assert (field.size, field.jump) == (96, 1)
     torch.manual_seed(3)
-    model = UnetSmall().eval()
+    model = unet_small().eval()
     extents = [_gradient_extent(model, 128, at) for at in range(56, 72)]
     assert all(abs(e - field.size) <= (8 + 4 + 2) / 2 for e in extents), extents
     assert min(extents) < field.size < max(extents)

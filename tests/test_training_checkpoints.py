@@ -183,7 +183,8 @@ def test_unknown_models_and_wrong_shapes_are_refused(tmp_path):
     rewrite_tensors(folder, lambda t: t.update({"fc.kernel": t.pop("fc.weight")}))
     with pytest.raises(ValueError, match=r"do not match cifar_small: missing \['fc.weight'\]"):
         load_checkpoint(folder)
-    with pytest.raises(ValueError, match="model is a PostKeras, but 'cifar_small' is built by"):
+    with pytest.raises(ValueError, match="model is a PostKeras of post_keras, but 'cifar_small' "
+                                         "is built by its spec"):
         save(tmp_path / "other", build("post_keras"))
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         save(tmp_path / "other", build(), name="nope")

@@ -7,15 +7,18 @@ Light modules (NumPy-free arithmetic, no framework):
   ``ResidualSpec``, ``ConvTranspose2dSpec``, ``SkipConcatSpec``).
 - :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``.
 - :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
-- :mod:`cnnbook.models.catalogue`: every model of the book, with its one name.
+- :mod:`cnnbook.models.catalogue`: every model of the book, with its one name; ``build``.
+- :mod:`cnnbook.models.twins`: the hand-written twins that chapters quote register here.
 - :mod:`cnnbook.models.summary`: ``count_params`` and ``layer_table`` for any model.
 - :mod:`cnnbook.models.export`: a trained model as one small file for a web page (NumPy and
   JSON; ``load_exported`` imports torch when called).
 
 Framework modules (import on first use; a missing framework names the extra to install):
 
-- :mod:`cnnbook.models.torch_nets`: ``nn.Module`` classes (NCHW).
-- :mod:`cnnbook.models.keras_nets`: Keras 3 builders (NHWC), backend-agnostic.
+- :mod:`cnnbook.models.torch_build`, :mod:`cnnbook.models.keras_build`: a spec builds its
+  ``nn.Module`` (NCHW) or Keras 3 model (NHWC), layers named by the spec's labels.
+- :mod:`cnnbook.models.torch_nets`, :mod:`cnnbook.models.keras_nets`: the twins chapters quote
+  (the post's three models; the FCN in torch).
 - :mod:`cnnbook.models.port`: weights from Keras to torch and back.
 - :mod:`cnnbook.models.keras_saving`: Keras checkpoints (``.keras`` + JSON, ``safe_mode=True``).
 

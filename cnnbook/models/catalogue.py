@@ -1,12 +1,15 @@
 """The catalogue: every model of the book, once, with its one name.
 
 Each :class:`ModelEntry` holds the model's name, its task, its dataset, its spec (an
-:class:`~cnnbook.models.specs.Architecture`, pure data), and where its framework builders live:
-a torch ``nn.Module`` class (NCHW inputs) and, where one exists, a Keras 3 builder (NHWC inputs).
-Builders are referenced as ``"module:attribute"`` strings, so reading the catalogue imports no
-framework. The name is the same everywhere: the catalogue key, the Keras builder
-(``keras_nets.post_keras``), the torch class in CapWords (``torch_nets.PostKeras``), the command
-line, the benchmarks and the book.
+:class:`~cnnbook.models.specs.Architecture`, pure data) and the frameworks it is built in. The
+spec builds the model: a torch ``nn.Module`` (NCHW inputs, :mod:`cnnbook.models.torch_build`) and
+a Keras 3 model (NHWC inputs, :mod:`cnnbook.models.keras_build`), with submodules and layers named
+by the spec's labels. Only where a chapter quotes the code is the model a hand-written twin (the
+post's three models in both frameworks, and the FCN the segmentation chapter derives), registered
+where it is defined (:mod:`cnnbook.models.twins`); the tests check each twin against its spec's
+build on the same weights. Reading the catalogue imports no framework. The name is the same
+everywhere: the catalogue key, the command line, the benchmarks and the book (and a twin's name:
+``keras_nets.post_keras``, ``torch_nets.PostKeras`` in CapWords).
 
 Parameter counts are never written down: :meth:`ModelEntry.count_params` derives them from the
 spec, and the tests check the frameworks against it.
@@ -41,6 +44,7 @@ from cnnbook.models.layers import (
     SkipConcatSpec,
 )
 from cnnbook.models.specs import Architecture, BuilderArg, conv_block
+from cnnbook.models.twins import twin
 
 __all__ = ["CATALOGUE", "FRAMEWORKS", "BuilderArg", "ModelEntry", "entries", "get"]
 
@@ -59,12 +63,14 @@ class ModelEntry:
         task: ``"classification"``, ``"segmentation"`` or ``"detection"``.
         dataset: the dataset it is trained on, as named by :mod:`cnnbook.datasets`.
         make_spec: the architecture as data, input ``(C, H, W)``, for the builder arguments
-            ``args`` (keywords; every one has a default, the builder's): :attr:`spec` is its
-            default, :meth:`spec_for` any other.
-        args: the torch builder's keyword arguments that a checkpoint may set, with bounds.
-        torch: ``"module:Class"`` of the ``nn.Module`` (NCHW in, logits out).
-        keras: ``"module:function"`` of the Keras 3 builder (NHWC in), or ``None``.
+            ``args`` (keywords; every one has a default): :attr:`spec` is its default,
+            :meth:`spec_for` any other.
+        args: the builder's keyword arguments that a checkpoint may set, with bounds.
+        frameworks: the frameworks it is built in, torch first.
         description: one line for tables.
+        made_last: labels of top-level layers that the torch build makes after the others (see
+            :func:`cnnbook.models.torch_build.build_torch`): the order the model's hand-written
+            class made them in, which a seed's initial weights depend on.
     """
 
     name: str
@@ -72,9 +78,9 @@ class ModelEntry:
     dataset: str
     make_spec: Callable[..., Architecture]
     args: tuple[BuilderArg, ...]
-    torch: str
-    keras: str | None
+    frameworks: tuple[Framework, ...]
     description: str
+    made_last: tuple[str, ...] = ()
 
     @cached_property
     def spec(self) -> Architecture:
@@ -82,8 +88,8 @@ class ModelEntry:
         return self.make_spec()
 
     def check_args(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """``kwargs`` for the torch builder, checked against :attr:`args` (names, types, bounds)
-        and normalised (lists become tuples); a one-line ``ValueError`` naming the first bad one.
+        """``kwargs`` for the builder, checked against :attr:`args` (names, types, bounds) and
+        normalised (lists become tuples); a one-line ``ValueError`` naming the first bad one.
         """
         declared = {arg.name: arg for arg in self.args}
         checked = {}
@@ -98,22 +104,18 @@ class ModelEntry:
         return checked
 
     def spec_for(self, **kwargs: Any) -> Architecture:
-        """The architecture that the torch builder makes with ``kwargs``, checked as by
+        """The architecture that the builder makes with ``kwargs``, checked as by
         :meth:`check_args`; nothing is built (a ``ValueError`` when the shapes do not work out
         shows only when the spec's shapes are computed)."""
         return self.make_spec(**self.check_args(kwargs))
 
-    @property
-    def frameworks(self) -> tuple[Framework, ...]:
-        """The frameworks this model has a builder for, torch first."""
-        return tuple(f for f in FRAMEWORKS if self.builder_path(f) is not None)
-
-    def builder_path(self, framework: Framework) -> str | None:
-        """``"module:attribute"`` of ``framework``'s builder, or ``None`` when there is none."""
+    def _check_framework(self, framework: str) -> None:
         if framework not in FRAMEWORKS:
             raise ValueError(f"unknown framework {framework!r}; "
                              f"choose from {', '.join(FRAMEWORKS)}")
-        return self.torch if framework == "torch" else self.keras
+        if framework not in self.frameworks:
+            raise ValueError(f"model {self.name!r} has no {framework} builder; it has "
+                             f"{', '.join(self.frameworks)}")
 
     def input_shape(self, framework: Framework) -> tuple[int, int, int]:
         """One input without the batch axis: ``(C, H, W)`` for torch, ``(H, W, C)`` for Keras."""
@@ -124,19 +126,64 @@ class ModelEntry:
         """Trainable parameters, derived from the spec (no framework is imported)."""
         return self.spec.count_params()
 
+    def twin(self, framework: Framework) -> Callable[..., Any] | None:
+        """The hand-written class or function that builds this model in ``framework`` where a
+        chapter quotes one (importing the framework's twin module), else ``None``."""
+        self._check_framework(framework)
+        if framework == "torch":
+            importlib.import_module("cnnbook.models.torch_nets")
+        else:
+            importlib.import_module("cnnbook.models.keras_nets")
+        return twin(self.name, framework)
+
+    def mismatch(self, model: Any, framework: Framework) -> str | None:
+        """``None`` when ``model`` was built by :meth:`build` for this entry (a twin's class, or
+        the spec's build, carries ``catalogue_name``), else a line saying what it is instead."""
+        found = getattr(model, "catalogue_name", None)
+        if found == self.name:
+            return None
+        kind = type(model).__name__
+        made_by = self.twin(framework)
+        return (f"model is a {kind}{'' if found is None else f' of {found}'}, but "
+                f"{self.name!r} is built by {'its spec' if made_by is None else made_by.__name__}")
+
     def build(self, framework: Framework, **kwargs: Any) -> Any:
-        """A fresh, untrained model in ``framework``; ``kwargs`` go to the builder.
+        """A fresh, untrained model in ``framework``: its twin where it has one, else its spec's
+        build (:meth:`build_spec`); ``kwargs`` are the builder arguments (and, for Keras,
+        ``input_shape=(H, W, C)``).
 
         Raises:
-            ValueError: when this model has no builder for ``framework``.
+            ValueError: when this model has no builder for ``framework``, or an argument is
+                not one it declares.
             ImportError: naming the extra to install when the framework is missing.
         """
-        path = self.builder_path(framework)
-        if path is None:
-            raise ValueError(f"model {self.name!r} has no {framework} builder; it has "
-                             f"{', '.join(self.frameworks)}")
-        module_name, attr = path.split(":")
-        return getattr(importlib.import_module(module_name), attr)(**kwargs)
+        made_by = self.twin(framework)
+        if made_by is not None:
+            return made_by(**kwargs)
+        return self.build_spec(framework, **kwargs)
+
+    def build_spec(self, framework: Framework, **kwargs: Any) -> Any:
+        """The model as its spec builds it, twin or not: a
+        :class:`~cnnbook.models.torch_build.SpecNet` (NCHW) or a Keras model (NHWC, named
+        :attr:`name`; ``input_shape=(H, W, C)`` sets its input)."""
+        self._check_framework(framework)
+        if framework == "torch":
+            from cnnbook.models.torch_build import build_torch
+
+            return build_torch(self.spec_for(**kwargs), catalogue_name=self.name,
+                               made_last=self.made_last)
+        from cnnbook.models.keras_build import build_keras
+
+        input_shape = kwargs.pop("input_shape", None)
+        if input_shape is not None and "in_channels" in {a.name for a in self.args}:
+            kwargs.setdefault("in_channels", input_shape[2])
+        spec = self.spec_for(**kwargs)
+        if input_shape is not None:
+            height, width, channels = input_shape
+            spec = Architecture((channels, height, width), spec.layers)
+        model = build_keras(spec, name=self.name)
+        model.catalogue_name = self.name
+        return model
 
 
 _MNIST = (1, 28, 28)
@@ -144,25 +191,21 @@ _CIFAR10 = (3, 32, 32)
 _SMALL_WIDTHS = (40, 80, 160)  # cifar_small: chosen for about 145k parameters
 
 
-def _bn_group(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
-    """3x3 "same" conv without bias (the batch norm's shift replaces it), 2x2 max pool, batch
-    norm, GELU: ``(C_in, H, W) -> (C_out, H / 2, W / 2)``, labelled like the framework models."""
+def _conv_bn(index: int, in_channels: int, out_channels: int, activation: str, *,
+             pool: bool = False) -> tuple[LayerSpec, ...]:
+    """3x3 "same" conv without bias (the batch norm's shift replaces it), with ``pool`` a 2x2
+    max pool, batch norm, ``activation``: ``(C_in, H, W) -> (C_out, H, W)`` (``H / 2, W / 2``
+    with the pool), labelled ``conv{index}``, ``pool{index}``, ``bn{index}``,
+    ``{activation}{index}``. The one spelling of conv-BN-activation in the catalogue."""
     return (
         Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
-        Pool2dSpec(2, label=f"pool{index}"),
+        *((Pool2dSpec(2, label=f"pool{index}"),) if pool else ()),
         BatchNorm2dSpec(out_channels, label=f"bn{index}"),
-        ActivationSpec("gelu", label=f"gelu{index}"),
+        ActivationSpec(activation, label=f"{activation}{index}"),
     )
 
 
 _CENTERNET_WIDTHS = (16, 32, 64)
-
-
-def _conv_bn_relu(index: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
-    """3x3 "same" conv without bias, batch norm, ReLU: ``(C_in, H, W) -> (C_out, H, W)``."""
-    return (Conv2dSpec(in_channels, out_channels, 3, padding=1, bias=False, label=f"conv{index}"),
-            BatchNorm2dSpec(out_channels, label=f"bn{index}"),
-            ActivationSpec("relu", label=f"relu{index}"))
 
 
 def _centernet(in_channels: int, num_classes: int,
@@ -172,22 +215,21 @@ def _centernet(in_channels: int, num_classes: int,
     ``num_classes`` heatmaps, box size (w, h) and offset (dx, dy)."""
     a, b, c = widths
     return (
-        *_conv_bn_relu(1, in_channels, a), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
-        *_conv_bn_relu(2, a, b), *_conv_bn_relu(3, b, b), Pool2dSpec(2, label="pool2"),
-        *_conv_bn_relu(4, b, c), *_conv_bn_relu(5, c, c), *_conv_bn_relu(6, c, c),  # (64, 16, 16)
+        *_conv_bn(1, in_channels, a, "relu"), Pool2dSpec(2, label="pool1"),  # (16, 32, 32)
+        *_conv_bn(2, a, b, "relu"), *_conv_bn(3, b, b, "relu"), Pool2dSpec(2, label="pool2"),
+        *_conv_bn(4, b, c, "relu"), *_conv_bn(5, c, c, "relu"),
+        *_conv_bn(6, c, c, "relu"),  # (64, 16, 16)
         Conv2dSpec(c, c, 3, padding=1, label="head"), ActivationSpec("relu", label="head_relu"),
-        Conv2dSpec(c, num_classes + 4, 1, label="maps"),  # (14, 16, 16): logits, w, h, dx, dy
+        # (14, 16, 16): logits, w, h, dx, dy; the heatmap bias starts at a prior of 0.1 per cell,
+        # sigmoid(-2.19), as in CenterNet, so the focal loss does not start on a flood of centres
+        Conv2dSpec(c, num_classes + 4, 1, bias_fill=(num_classes, -2.19), label="maps"),
     )
 
 
 def _residual(label: str, channels: int) -> ResidualSpec:
     """``x + body(x)`` with body = two (3x3 "same" conv, batch norm, GELU) at ``channels``."""
-    body: list[LayerSpec] = []
-    for i in (1, 2):
-        body += [Conv2dSpec(channels, channels, 3, padding=1, bias=False, label=f"conv{i}"),
-                 BatchNorm2dSpec(channels, label=f"bn{i}"),
-                 ActivationSpec("gelu", label=f"gelu{i}")]
-    return ResidualSpec(tuple(body), label=label)
+    return ResidualSpec((*_conv_bn(1, channels, channels, "gelu"),
+                         *_conv_bn(2, channels, channels, "gelu")), label=label)
 
 
 def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
@@ -196,16 +238,17 @@ def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
     (a residual block after the first), global max pooling, linear logits."""
     w1, w2, w3 = widths
     return Architecture((in_channels, *_CIFAR10[1:]), (
-        *_bn_group(1, in_channels, w1),  # (40, 16, 16)
+        *_conv_bn(1, in_channels, w1, "gelu", pool=True),  # (40, 16, 16)
         *((_residual("res1", w1),) if residual else ()),  # (40, 16, 16): x + body(x)
-        *_bn_group(2, w1, w2),  # (80, 8, 8)
-        *_bn_group(3, w2, w3),  # (160, 4, 4)
+        *_conv_bn(2, w1, w2, "gelu", pool=True),  # (80, 8, 8)
+        *_conv_bn(3, w2, w3, "gelu", pool=True),  # (160, 4, 4)
         GlobalPool2dSpec("max", label="global_pool"),  # (160,)
         DenseSpec(None, num_classes, label="fc"),  # logits
     ))
 
 
 _SCENES = (1, 64, 64)  # cnnbook.datasets.scenes: 64x64 grey scenes of real MNIST digits
+_SCENES_DATASET = "mnist-scenes"  # made by cnnbook.datasets.make_scenes, not downloaded
 _SEGMENT_CLASSES = 11  # background and the ten digits
 _UNET_WIDTHS = (8, 16, 32, 64)  # unet_small: channels at 64, 32, 16 and 8 pixels
 
@@ -213,12 +256,8 @@ _UNET_WIDTHS = (8, 16, 32, 64)  # unet_small: channels at 64, 32, 16 and 8 pixel
 def _double_conv(first: int, in_channels: int, out_channels: int) -> tuple[LayerSpec, ...]:
     """Two (3x3 "same" conv without bias, batch norm, ReLU), labelled ``conv{first}``,
     ``bn{first}``, ``relu{first}``, then ``first + 1``: ``(C_in, H, W) -> (C_out, H, W)``."""
-    layers: list[LayerSpec] = []
-    for i, c_in in ((first, in_channels), (first + 1, out_channels)):
-        layers += [Conv2dSpec(c_in, out_channels, 3, padding=1, bias=False, label=f"conv{i}"),
-                   BatchNorm2dSpec(out_channels, label=f"bn{i}"),
-                   ActivationSpec("relu", label=f"relu{i}")]
-    return tuple(layers)
+    return (*_conv_bn(first, in_channels, out_channels, "relu"),
+            *_conv_bn(first + 1, out_channels, out_channels, "relu"))
 
 
 def _unet_level(index: int, in_channels: int, widths: tuple[int, ...]) -> SkipConcatSpec:
@@ -258,8 +297,7 @@ _ENTRIES = (
                 ActivationSpec("softmax", label="softmax"),
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
-        torch="cnnbook.models.torch_nets:PostTensorflow",
-        keras="cnnbook.models.keras_nets:post_tensorflow",
+        frameworks=("torch", "keras"),
         description="the post's TensorFlow model: conv 32, pool, dense 10 (MNIST)",
     ),
     ModelEntry(
@@ -277,8 +315,7 @@ _ENTRIES = (
                 ActivationSpec("softmax", label="softmax"),
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
-        torch="cnnbook.models.torch_nets:PostKeras",
-        keras="cnnbook.models.keras_nets:post_keras",
+        frameworks=("torch", "keras"),
         description="the post's Keras model: conv 32, conv 64, dense 128, dense 10 (MNIST)",
     ),
     ModelEntry(
@@ -298,8 +335,7 @@ _ENTRIES = (
                 DenseSpec(128, num_classes, label="fc2"),  # logits: the loss applies log-softmax
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
-        torch="cnnbook.models.torch_nets:PostPytorch",
-        keras="cnnbook.models.keras_nets:post_pytorch",
+        frameworks=("torch", "keras"),
         description="the post's PyTorch CNN with dropout (CIFAR-10, inferred from its shapes)",
     ),
     ModelEntry(
@@ -314,8 +350,7 @@ _ENTRIES = (
             ActivationSpec("softmax", label="softmax"),
         )),
         args=(BuilderArg("hidden", 1, 65_536), _NUM_CLASSES),
-        torch="cnnbook.models.torch_nets:MnistMlp",
-        keras="cnnbook.models.keras_nets:mnist_mlp",
+        frameworks=("torch", "keras"),
         description="a one-hidden-layer perceptron the size of post_tensorflow: no weight sharing",
     ),
     ModelEntry(
@@ -341,8 +376,7 @@ _ENTRIES = (
                 DenseSpec(128, num_classes, label="fc2"),  # logits
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
-        torch="cnnbook.models.torch_nets:PostPytorchBn",
-        keras="cnnbook.models.keras_nets:post_pytorch_bn",
+        frameworks=("torch", "keras"),
         description="post_pytorch with batch norm after each conv, nothing else changed",
     ),
     ModelEntry(
@@ -352,8 +386,7 @@ _ENTRIES = (
         make_spec=lambda in_channels=3, num_classes=10, widths=_SMALL_WIDTHS: _cifar(
             in_channels, num_classes, widths, residual=False),
         args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
-        torch="cnnbook.models.torch_nets:CifarSmall",
-        keras="cnnbook.models.keras_nets:cifar_small",
+        frameworks=("torch", "keras"),
         description="three conv-pool-BN-GELU groups, global max pool, linear (the recipe net)",
     ),
     ModelEntry(
@@ -363,26 +396,25 @@ _ENTRIES = (
         make_spec=lambda in_channels=3, num_classes=10, widths=_SMALL_WIDTHS: _cifar(
             in_channels, num_classes, widths, residual=True),
         args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
-        torch="cnnbook.models.torch_nets:CifarResnetSmall",
-        keras="cnnbook.models.keras_nets:cifar_resnet_small",
+        frameworks=("torch", "keras"),
         description="cifar_small with a residual block (two conv-BN-GELU) after its first group",
+        made_last=("res1",),  # its hand-written class (a subclass of cifar_small's) added res1
     ),
     ModelEntry(
         name="scene_centernet",
         task="detection",
-        dataset="mnist_scenes",
+        dataset=_SCENES_DATASET,
         make_spec=lambda in_channels=1, num_classes=10, widths=_CENTERNET_WIDTHS: Architecture(
             (in_channels, *_SCENES[1:]), _centernet(in_channels, num_classes, widths)),
         args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
-        torch="cnnbook.models.torch_nets:SceneCenternet",
-        keras=None,
+        frameworks=("torch",),
         description="a one-stage anchor-free detector (CenterNet-style: centre heatmap per "
                     "class, box size, offset)",
     ),
     ModelEntry(
         name="post_keras_fcn",
         task="segmentation",
-        dataset="mnist-scenes",
+        dataset=_SCENES_DATASET,
         make_spec=lambda in_channels=1, num_classes=_SEGMENT_CLASSES: Architecture(
             (in_channels, *_SCENES[1:]), (
                 *conv_block(1, in_channels, 32),  # (32, 31, 31)
@@ -393,14 +425,13 @@ _ENTRIES = (
                 Conv2dSpec(128, num_classes, 1, label="fc2"),  # (11, 10, 10): a 1x1 convolution
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES),
-        torch="cnnbook.models.torch_nets:PostKerasFcn",
-        keras=None,
+        frameworks=("torch",),
         description="post_keras fully convolutional: dense layers as 5x5 and 1x1 convolutions",
     ),
     ModelEntry(
         name="unet_small",
         task="segmentation",
-        dataset="mnist-scenes",
+        dataset=_SCENES_DATASET,
         make_spec=lambda in_channels=1, num_classes=_SEGMENT_CLASSES, widths=_UNET_WIDTHS: (
             Architecture((in_channels, *_SCENES[1:]), (
                 *_double_conv(1, in_channels, widths[0]),  # (8, 64, 64)
@@ -409,8 +440,7 @@ _ENTRIES = (
                 Conv2dSpec(widths[0], num_classes, 1, label="head"),  # (11, 64, 64)
             ))),
         args=(_IN_CHANNELS, _NUM_CLASSES, _widths(2, 6)),
-        torch="cnnbook.models.torch_nets:UnetSmall",
-        keras=None,
+        frameworks=("torch",),
         description="a small U-Net: three poolings, transposed convs up, skips by concatenation",
     ),
 )

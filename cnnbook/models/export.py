@@ -44,16 +44,7 @@ from typing import Any
 import numpy as np
 
 from cnnbook.models import catalogue
-from cnnbook.models.layers import (
-    ActivationSpec,
-    Conv2dSpec,
-    DenseSpec,
-    DropoutSpec,
-    FlattenSpec,
-    LayerSpec,
-    Pool2dSpec,
-    layer_names,
-)
+from cnnbook.models.layers import LayerSpec, layer_names
 
 __all__ = ["FORMAT", "SCRIPT_PREFIX", "SCRIPT_SUFFIX", "ExportError", "ExportedModel",
            "export_model", "load_exported", "read_export", "weights_sha256"]
@@ -101,31 +92,12 @@ def weights_sha256(tensors: Sequence[np.ndarray]) -> str:
 
 
 def _layer(layer: LayerSpec, name: str) -> dict[str, Any] | None:
-    """One spec layer as the JSON the page runs; ``None`` for an inference-time identity."""
-    if isinstance(layer, Conv2dSpec):
-        if layer.dilation not in (1, (1, 1)) or isinstance(layer.padding, str):
-            raise ExportError(f"layer {name}: only undilated convolutions with numeric padding "
-                              "can be exported")
-        return {"kind": "conv2d", "label": name, "stride": _pair(layer.stride),
-                "padding": _pair(layer.padding), "bias": layer.bias}
-    if isinstance(layer, Pool2dSpec) and layer.mode == "max" and layer.padding in (0, (0, 0)):
-        kernel = _pair(layer.kernel_size)
-        stride = kernel if layer.stride is None else _pair(layer.stride)
-        return {"kind": "max_pool2d", "label": name, "kernel": kernel, "stride": stride}
-    if isinstance(layer, ActivationSpec) and layer.name in ("relu", "softmax"):
-        return {"kind": layer.name, "label": name}
-    if isinstance(layer, FlattenSpec):
-        return {"kind": "flatten", "label": name}
-    if isinstance(layer, DenseSpec):
-        return {"kind": "dense", "label": name, "bias": layer.bias}
-    if isinstance(layer, DropoutSpec):
-        return None
-    raise ExportError(f"layer {name} ({type(layer).__name__}) cannot be exported: conv2d, max "
-                      "pooling, relu, softmax, flatten, dense and dropout only")
-
-
-def _pair(value: Any) -> list[int]:
-    return [int(value), int(value)] if isinstance(value, int) else [int(v) for v in value]
+    """One spec layer as the JSON the page runs (the spec's own rule); ``None`` for an
+    inference-time identity."""
+    try:
+        return layer.export_form(name)
+    except ValueError as err:
+        raise ExportError(str(err)) from None
 
 
 def _spec_layers(name: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -166,10 +138,9 @@ def export_model(model: Any, path: str | Path, *, name: str, class_names: Sequen
     if path.suffix not in (".json", ".js"):
         raise ExportError(f"{path}: the file name must end in .json or .js")
     entry = catalogue.get(name)
-    expected = entry.torch.split(":")[1]
-    if type(model).__name__ != expected:
-        raise ExportError(f"model is a {type(model).__name__}, but {name!r} is built by "
-                          f"{expected}")
+    mismatch = entry.mismatch(model, "torch")
+    if mismatch is not None:
+        raise ExportError(mismatch)
     layers, wanted = _spec_layers(name)
     state = {k: v.detach().to("cpu").numpy().astype(np.float32)
              for k, v in model.state_dict().items()}  # torch layouts
@@ -265,18 +236,12 @@ def read_export(path: str | Path) -> ExportedModel:
 
 def _state_shapes(entry: catalogue.ModelEntry) -> dict[str, tuple[int, ...]]:
     """Weight shapes that the spec fixes: ``(out, in, kh, kw)`` for convs, ``(out, in)`` dense."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    inputs = [entry.spec.input_shape, *entry.spec.output_shapes()]
-    labels = layer_names(list(entry.spec.layers))
-    for layer, label, shape_in in zip(entry.spec.layers, labels, inputs, strict=False):
-        if isinstance(layer, Conv2dSpec):
-            kh, kw = _pair(layer.kernel_size)
-            shapes[f"{label}.weight"] = (layer.out_channels, layer.in_channels, kh, kw)
-            shapes[f"{label}.bias"] = (layer.out_channels,)
-        elif isinstance(layer, DenseSpec):
-            shapes[f"{label}.weight"] = (layer.out_features, int(np.prod(shape_in)))
-            shapes[f"{label}.bias"] = (layer.out_features,)
-    return shapes
+    spec = entry.spec
+    inputs = [spec.input_shape, *spec.output_shapes()]
+    labels = layer_names(list(spec.layers))
+    return {f"{label}.{part}": shape
+            for layer, label, shape_in in zip(spec.layers, labels, inputs, strict=False)
+            for part, shape in layer.weight_shapes(shape_in).items()}
 
 
 def load_exported(path: str | Path) -> Any:

@@ -1,14 +1,15 @@
-"""The post's three CNNs as Keras 3 models (NHWC: inputs are ``(N, H, W, C)`` floats in [0, 1]).
+"""The twins that chapters quote, as Keras 3 models (NHWC: inputs are ``(N, H, W, C)`` floats in
+[0, 1]).
 
-Each function is the Keras builder of the catalogue entry of the same name
-(:mod:`cnnbook.models.catalogue`); the tests check it against the entry's spec.
+Every other catalogue model is built from its spec (:mod:`cnnbook.models.keras_build`); these
+functions are the Keras models of the catalogue entries of the same name, registered for them
+(:mod:`cnnbook.models.twins`), because the book prints their code. The tests check each against
+its spec's build.
 
 - :func:`post_tensorflow`: the post's TensorFlow model (MNIST 28x28x1).
 - :func:`post_keras`: the post's Keras model (MNIST 28x28x1).
 - :func:`post_pytorch`: a Keras twin of the post's PyTorch CNN (CIFAR-10 32x32x3), with dropout in
   the same three places and **logits** output, like the torch original.
-- :func:`post_pytorch_bn`, :func:`cifar_small`, :func:`cifar_resnet_small`: twins of the CIFAR-10
-  rungs of "training a CNN well" (batch norm with torch's epsilon and momentum; logits).
 
 The code is backend-agnostic Keras 3 (``import keras``), so it runs on TensorFlow, JAX or torch.
 Importing this module sets nothing in the environment: to silence TensorFlow's start-up lines,
@@ -28,8 +29,10 @@ accuracy) in one call.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from cnnbook._optional import require
+from cnnbook.models.twins import register
 
 require("keras")  # an ImportError that names the extra to install when keras is missing
 import keras  # noqa: E402
@@ -127,101 +130,18 @@ def backend_device() -> str:
     return f"{device} ({backend} backend)"
 
 
-def mnist_mlp(input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10,
-              hidden: int = 69) -> keras.Model:
-    """Keras twin of :class:`cnnbook.models.torch_nets.MnistMlp`: Flatten, Dense ``hidden`` relu,
-    Dense softmax. Input ``(N, 28, 28, 1)``, output class probabilities ``(N, num_classes)``."""
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Flatten(name="flatten"),  # (N, 784)
-        layers.Dense(hidden, activation="relu", name="fc1"),  # (N, hidden)
-        layers.Dense(num_classes, activation="softmax", name="fc2"),  # (N, 10)
-    ], name="mnist_mlp")
+# The catalogue's Keras twins, registered where they are defined. Not by decorator: the book
+# prints inspect.getsource(post_keras), which would show one.
+register("post_tensorflow", "keras")(post_tensorflow)
+register("post_keras", "keras")(post_keras)
+register("post_pytorch", "keras")(post_pytorch)
+
+# Builders of 0.1 that restated a catalogue spec: the spec builds those models now.
+_SPEC_BUILT = ("mnist_mlp", "post_pytorch_bn", "cifar_small", "cifar_resnet_small")
 
 
-def _batch_norm(name: str) -> keras.layers.Layer:
-    """Keras batch norm with torch's defaults (``epsilon=1e-5``; Keras' ``momentum=0.9`` is
-    torch's ``momentum=0.1``), so a twin behaves like its torch model and ports to it."""
-    return layers.BatchNormalization(epsilon=1e-5, momentum=0.9, name=name)
-
-
-def post_pytorch_bn(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10,
-                    dropout: float = 0.5) -> keras.Model:
-    """Keras twin of :class:`cnnbook.models.torch_nets.PostPytorchBn`: :func:`post_pytorch` with
-    batch norm after each conv (conv, BN, ReLU, pool, dropout). Input ``(N, 32, 32, 3)``, output
-    logits ``(N, num_classes)``."""
-    return keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, (3, 3), name="conv1"),  # (N, 30, 30, 32)
-        _batch_norm("bn1"),
-        layers.Activation("relu", name="relu1"),
-        layers.MaxPooling2D((2, 2), name="pool1"),  # (N, 15, 15, 32)
-        layers.Dropout(dropout, name="dropout1"),
-        layers.Conv2D(64, (3, 3), name="conv2"),  # (N, 13, 13, 64)
-        _batch_norm("bn2"),
-        layers.Activation("relu", name="relu2"),
-        layers.MaxPooling2D((2, 2), name="pool2"),  # (N, 6, 6, 64)
-        layers.Dropout(dropout, name="dropout2"),
-        layers.Flatten(name="flatten"),  # (N, 2304)
-        layers.Dense(128, activation="relu", name="fc1"),  # (N, 128)
-        layers.Dropout(dropout, name="dropout3"),
-        layers.Dense(num_classes, name="fc2"),  # (N, 10) logits
-    ], name="post_pytorch_bn")
-
-
-def _group(x: keras.KerasTensor, index: int, filters: int) -> keras.KerasTensor:
-    """3x3 "same" conv without bias, 2x2 max pool, batch norm, GELU: halves H and W (NHWC)."""
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{index}")(x)
-    x = layers.MaxPooling2D(2, name=f"pool{index}")(x)
-    x = _batch_norm(f"bn{index}")(x)
-    return layers.Activation("gelu", name=f"gelu{index}")(x)
-
-
-def _residual(x: keras.KerasTensor, name: str) -> keras.KerasTensor:
-    """``x + body(x)``, body = two (3x3 "same" conv without bias, batch norm, GELU); the layers
-    are ``{name}_conv1`` ... (torch: ``{name}.conv1``) and the sum is the layer ``name``."""
-    body = x
-    for i in (1, 2):
-        body = layers.Conv2D(x.shape[-1], 3, padding="same", use_bias=False,
-                             name=f"{name}_conv{i}")(body)
-        body = _batch_norm(f"{name}_bn{i}")(body)
-        body = layers.Activation("gelu", name=f"{name}_gelu{i}")(body)
-    return layers.Add(name=name)([x, body])
-
-
-def _cifar(name: str, input_shape: tuple[int, int, int], num_classes: int,
-           widths: tuple[int, int, int], residual: bool) -> keras.Model:
-    inputs = keras.Input(shape=input_shape)
-    x = _group(inputs, 1, widths[0])  # (N, 16, 16, 40)
-    if residual:
-        x = _residual(x, "res1")  # (N, 16, 16, 40)
-    x = _group(x, 2, widths[1])  # (N, 8, 8, 80)
-    x = _group(x, 3, widths[2])  # (N, 4, 4, 160)
-    x = layers.GlobalMaxPooling2D(name="global_pool")(x)  # (N, 160)
-    outputs = layers.Dense(num_classes, name="fc")(x)  # (N, 10) logits
-    return keras.Model(inputs, outputs, name=name)
-
-
-def cifar_small(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10,
-                widths: tuple[int, int, int] = (40, 80, 160)) -> keras.Model:
-    """Keras twin of :class:`cnnbook.models.torch_nets.CifarSmall`: three conv-pool-BN-GELU
-    groups, global max pooling, Dense logits. Input ``(N, 32, 32, 3)``, output ``(N, 10)`` logits
-    (compile with ``from_logits=True``).
-
-    Augmentation in Keras is a pair of layers in front of the model, active only in training:
-    ``keras.Sequential([layers.RandomTranslation(2 / 32, 2 / 32, fill_mode="reflect",
-    interpolation="nearest"), layers.RandomFlip("horizontal"), model])``: a shift of up to 2
-    pixels with reflected borders, like :func:`cnnbook.training.augment.random_crop` with
-    ``padding=2``. (``layers.RandomCrop`` after ``ZeroPadding2D`` is not the same: in Keras 3.15
-    it draws one crop position for the whole batch, and pads with zeros.)
-    """
-    return _cifar("cifar_small", input_shape, num_classes, widths, residual=False)
-
-
-def cifar_resnet_small(input_shape: tuple[int, int, int] = (32, 32, 3), num_classes: int = 10,
-                       widths: tuple[int, int, int] = (40, 80, 160)) -> keras.Model:
-    """Keras twin of :class:`cnnbook.models.torch_nets.CifarResnetSmall`: :func:`cifar_small`
-    with a residual block (``res1``: two conv-BN-GELU, added to its input) after the first
-    group. Input ``(N, 32, 32, 3)``, output ``(N, 10)`` logits; augment as in
-    :func:`cifar_small`."""
-    return _cifar("cifar_resnet_small", input_shape, num_classes, widths, residual=True)
+def __getattr__(name: str) -> Any:
+    if name in _SPEC_BUILT:
+        raise AttributeError(f"{name} was removed in 0.2: its catalogue spec builds the model, "
+                             f"catalogue.get({name!r}).build('keras')")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

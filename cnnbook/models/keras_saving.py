@@ -78,7 +78,7 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
             not have its parameter count.
     """
     entry = catalogue.get(name)  # a one-line ValueError listing the names otherwise
-    if entry.keras is None:
+    if "keras" not in entry.frameworks:
         raise ValueError(f"catalogue model {name!r} has no Keras builder")
     if count_params(model) != entry.count_params():
         raise ValueError(f"model has {count_params(model):,} parameters, but {name!r} has "

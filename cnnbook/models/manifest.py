@@ -272,7 +272,7 @@ def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework)
     where = str(folder / MANIFEST)
     entry = catalogue.get(meta["model"]["name"])
     kwargs = meta["model"].get("kwargs") or {}
-    if framework == "keras" and (kwargs or entry.keras is None):
+    if framework == "keras" and (kwargs or "keras" not in entry.frameworks):
         raise ValueError(f'{where}: "model" must be a catalogue model with a Keras builder, '
                          f"built with its defaults")
     try:

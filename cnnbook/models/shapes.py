@@ -3,7 +3,9 @@
 The one-axis rule :func:`cnnbook.ops.conv_output_size` lives with the kernels it describes.
 
 Layers are described by the frozen dataclasses of :mod:`cnnbook.models.layers`, so the book can work
-out a model's shapes and parameter count before building it in Keras or PyTorch. Shapes are
+out a model's shapes and parameter count before building it in Keras or PyTorch; each spec
+carries its own rules (output shape and parameters, receptive-field growth), which this module
+applies layer after layer. Shapes are
 channels-first ``(C, H, W)``, as in PyTorch; a Keras summary shows the same numbers as
 ``(H, W, C)``.
 
@@ -18,26 +20,9 @@ stride ``s``, padding ``p`` and dilation ``d``:
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
-from cnnbook.models.layers import (
-    ActivationSpec,
-    BatchNorm2dSpec,
-    Conv2dSpec,
-    ConvTranspose2dSpec,
-    DenseSpec,
-    DropoutSpec,
-    FlattenSpec,
-    GlobalPool2dSpec,
-    LayerSpec,
-    Pool2dSpec,
-    ResidualSpec,
-    SkipConcatSpec,
-    layer_names,
-)
-from cnnbook.ops._args import pair, positive_pair
-from cnnbook.ops.conv import conv_output_size
+from cnnbook.models.layers import Field, LayerRules, LayerSpec, Shape, layer_names
 
 __all__ = [
     "Shape",
@@ -50,112 +35,15 @@ __all__ = [
 ]
 
 
-Shape = tuple[int, ...]
-
-
-def _spatial(shape: Shape, layer: LayerSpec, index: int) -> tuple[int, int, int]:
-    if len(shape) != 3:
-        raise ValueError(
-            f"layer {index} ({type(layer).__name__}) needs a (C, H, W) input, got {shape}"
-        )
-    c, h, w = shape
-    return c, h, w
+def _spec(layer: LayerSpec, index: int) -> LayerSpec:
+    if not isinstance(layer, LayerRules):
+        raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
+    return layer
 
 
 def _layer_output(layer: LayerSpec, shape: Shape, index: int) -> tuple[Shape, int]:
-    """``(output shape, parameter count)`` of one layer given its input shape."""
-    if isinstance(layer, Conv2dSpec):
-        c, h, w = _spatial(shape, layer, index)
-        if c != layer.in_channels:
-            raise ValueError(
-                f"layer {index} (Conv2dSpec) expects {layer.in_channels} channels, got {c}"
-            )
-        k, s, d = (
-            positive_pair(v, n)
-            for v, n in (
-                (layer.kernel_size, "kernel_size"),
-                (layer.stride, "stride"),
-                (layer.dilation, "dilation"),
-            )
-        )
-        p = layer.padding if isinstance(layer.padding, str) else pair(layer.padding, "padding")
-        ph, pw = (p, p) if isinstance(p, str) else p
-        out = (
-            layer.out_channels,
-            conv_output_size(h, k[0], s[0], ph, d[0]),
-            conv_output_size(w, k[1], s[1], pw, d[1]),
-        )
-        params = layer.out_channels * c * k[0] * k[1] + (layer.out_channels if layer.bias else 0)
-        return out, params
-    if isinstance(layer, Pool2dSpec):
-        c, h, w = _spatial(shape, layer, index)
-        k = positive_pair(layer.kernel_size, "kernel_size")
-        s = k if layer.stride is None else positive_pair(layer.stride, "stride")
-        p = pair(layer.padding, "padding")
-        return (c, conv_output_size(h, k[0], s[0], p[0]), conv_output_size(w, k[1], s[1], p[1])), 0
-    if isinstance(layer, FlattenSpec):
-        return (math.prod(shape),), 0
-    if isinstance(layer, DenseSpec):
-        if len(shape) != 1:
-            raise ValueError(
-                f"layer {index} (DenseSpec) needs a flat input, got {shape}: add a FlattenSpec"
-            )
-        if layer.in_features is not None and layer.in_features != shape[0]:
-            raise ValueError(
-                f"layer {index} (DenseSpec) expects {layer.in_features} features, got {shape[0]}"
-            )
-        params = shape[0] * layer.out_features + (layer.out_features if layer.bias else 0)
-        return (layer.out_features,), params
-    if isinstance(layer, (DropoutSpec, ActivationSpec)):
-        return shape, 0
-    if isinstance(layer, BatchNorm2dSpec):
-        c, _, _ = _spatial(shape, layer, index)
-        if c != layer.num_features:
-            raise ValueError(
-                f"layer {index} (BatchNorm2dSpec) expects {layer.num_features} channels, got {c}"
-            )
-        return shape, 2 * c  # a scale and a shift per channel; running statistics are not trained
-    if isinstance(layer, GlobalPool2dSpec):
-        c, _, _ = _spatial(shape, layer, index)
-        return (c,), 0
-    if isinstance(layer, ResidualSpec):
-        body_shape, params = shape, 0
-        for inner in layer.body:
-            body_shape, inner_params = _layer_output(inner, body_shape, index)
-            params += inner_params
-        if body_shape != shape:
-            raise ValueError(
-                f"layer {index} (ResidualSpec) body maps {shape} to {body_shape}: "
-                "x + body(x) needs the same shape"
-            )
-        return shape, params
-    if isinstance(layer, ConvTranspose2dSpec):
-        c, h, w = _spatial(shape, layer, index)
-        if c != layer.in_channels:
-            raise ValueError(
-                f"layer {index} (ConvTranspose2dSpec) expects {layer.in_channels} channels, "
-                f"got {c}"
-            )
-        k = positive_pair(layer.kernel_size, "kernel_size")
-        st = positive_pair(layer.stride, "stride")
-        p = pair(layer.padding, "padding")
-        out = (layer.out_channels, (h - 1) * st[0] - 2 * p[0] + k[0],
-               (w - 1) * st[1] - 2 * p[1] + k[1])
-        params = c * layer.out_channels * k[0] * k[1] + (layer.out_channels if layer.bias else 0)
-        return out, params
-    if isinstance(layer, SkipConcatSpec):
-        c, h, w = _spatial(shape, layer, index)
-        body_shape, params = shape, 0
-        for inner in layer.body:
-            body_shape, inner_params = _layer_output(inner, body_shape, index)
-            params += inner_params
-        if len(body_shape) != 3 or body_shape[1:] != (h, w):
-            raise ValueError(
-                f"layer {index} (SkipConcatSpec) body maps {shape} to {body_shape}: "
-                "concat([x, body(x)]) needs the same height and width"
-            )
-        return (c + body_shape[0], h, w), params
-    raise TypeError(f"layer {index} is not a layer spec: {layer!r}")
+    """``(output shape, parameter count)`` of one layer given its input shape (its own rule)."""
+    return _spec(layer, index).output(shape, index)
 
 
 def output_shapes(layers: list[LayerSpec], input_shape_chw: Shape) -> list[Shape]:
@@ -191,13 +79,7 @@ def format_param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> str:
 def batch_norm_features(layers: list[LayerSpec]) -> list[int]:
     """``num_features`` of every :class:`BatchNorm2dSpec`, in order, the bodies of residual and
     skip layers included."""
-    found: list[int] = []
-    for layer in layers:
-        if isinstance(layer, BatchNorm2dSpec):
-            found.append(layer.num_features)
-        elif isinstance(layer, (ResidualSpec, SkipConcatSpec)):
-            found += batch_norm_features(list(layer.body))
-    return found
+    return [n for layer in layers for n in layer.norms()]
 
 
 class ReceptiveField(NamedTuple):
@@ -224,52 +106,11 @@ def receptive_field(layers: list[LayerSpec], *, axis: int = 0) -> list[Receptive
     """
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (height) or 1 (width), got {axis}")
-    rf = (1, 1, 0.0)  # size, jump, start
+    rf: Field = (1, 1, 0.0)  # size, jump, start
     fields = []
     for index, (name, layer) in enumerate(zip(layer_names(layers), layers, strict=True)):
-        if isinstance(layer, (FlattenSpec, DenseSpec, GlobalPool2dSpec)):
+        if _spec(layer, index).ends_field:
             break
-        rf = _grow_field(layer, rf, index, axis)
+        rf = layer.grow_field(rf, index, axis)
         fields.append(ReceptiveField(name, *rf))
     return fields
-
-
-def _grow_field(layer: LayerSpec, rf: tuple[int, int, float], index: int,
-                axis: int) -> tuple[int, int, float]:
-    """``(size, jump, start)`` after ``layer``, by the recurrence of the module docstring."""
-    size, jump, start = rf
-    if isinstance(layer, ConvTranspose2dSpec):
-        # Output o depends on the inputs i with o = i * s - p + t, 0 <= t < k: at most
-        # ceil(k / s) neighbouring inputs, centred on input (o + p - (k - 1) / 2) / s.
-        k = positive_pair(layer.kernel_size, "kernel_size")[axis]
-        s = positive_pair(layer.stride, "stride")[axis]
-        p = pair(layer.padding, "padding")[axis]
-        if jump % s:
-            raise ValueError(f"layer {index}: upsampling by {s} goes finer than the input grid "
-                             f"(jump {jump})")
-        return (size + (math.ceil(k / s) - 1) * jump, jump // s,
-                start + (p - (k - 1) / 2) / s * jump)
-    if isinstance(layer, (ResidualSpec, SkipConcatSpec)):
-        for inner in layer.body:
-            rf = _grow_field(inner, rf, index, axis)
-        return rf
-    if isinstance(layer, (Conv2dSpec, Pool2dSpec)):
-        k = positive_pair(layer.kernel_size, "kernel_size")[axis]
-        if isinstance(layer, Conv2dSpec):
-            s = positive_pair(layer.stride, "stride")[axis]
-            d = positive_pair(layer.dilation, "dilation")[axis]
-        else:
-            s = k if layer.stride is None else positive_pair(layer.stride, "stride")[axis]
-            d = 1
-        if isinstance(layer.padding, str):
-            if layer.padding.lower() != "valid":
-                raise ValueError(
-                    f"layer {index}: receptive_field needs numeric padding, not 'same'"
-                )
-            p = 0
-        else:
-            p = pair(layer.padding, "padding")[axis]
-        return size + (k - 1) * d * jump, jump * s, start + ((k - 1) * d / 2 - p) * jump
-    if isinstance(layer, (DropoutSpec, ActivationSpec, BatchNorm2dSpec)):
-        return rf
-    raise TypeError(f"layer {index} is not a layer spec: {layer!r}")

@@ -124,9 +124,9 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
         The folder.
     """
     entry = catalogue.get(name)  # a one-line ValueError listing the names otherwise
-    expected = entry.torch.split(":")[1]
-    if type(model).__name__ != expected:
-        raise ValueError(f"model is a {type(model).__name__}, but {name!r} is built by {expected}")
+    mismatch = entry.mismatch(model, "torch")
+    if mismatch is not None:
+        raise ValueError(mismatch)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
