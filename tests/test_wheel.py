@@ -227,7 +227,7 @@ def test_the_core_installs_and_passes_on_other_pythons(dist, tmp_path, version, 
     if not uv.exists():
         pytest.skip("uv is not installed (make setup installs it)")
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV")) and k != "PYTHONPATH"}
+           if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV", "PYTEST_")) and k != "PYTHONPATH"}
     env["UV_NO_CONFIG"] = "1"
 
     def run(*args: str, cwd: Path = tmp_path) -> str:

@@ -52,7 +52,8 @@ def dumps(raw: dict[str, dict[str, dict[str, Any]]]) -> str:
                 out.append(f"{profile} = " + ('"unbounded"' if value == "unbounded"
                                               else _number(value)))
             if entry.get("unbounded_why"):
-                out.append(f"unbounded_why = {json.dumps(entry['unbounded_why'], ensure_ascii=False)}")
+                why = json.dumps(entry["unbounded_why"], ensure_ascii=False)
+                out.append(f"unbounded_why = {why}")
             runs = entry.get("runs", {})
             for profile in floors.PROFILE_NAMES:
                 values = ", ".join(_number(v) for v in runs.get(profile, []))
