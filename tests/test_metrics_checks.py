@@ -1,6 +1,7 @@
-"""cnnbook.metrics._checks, and every public function that takes boxes or class masks: a box with
-its corners in the wrong order, or a mask with a class out of range, is a one-line ValueError
-that names the argument and the first bad index, before anything is computed or drawn."""
+"""cnnbook.metrics._checks, and every public function that takes boxes, class masks, class labels
+or scores: a box with its corners in the wrong order, a class out of range or not an integer, a
+score that is not finite, is a one-line ValueError that names the argument and the first bad
+index, before anything is computed or drawn; valid input, NumPy or torch, gives what it gave."""
 
 from __future__ import annotations
 
@@ -10,13 +11,30 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cnnbook.detection import centre_box_detections, encode_targets, mean_box_size
-from cnnbook.metrics._checks import check_box_list, check_boxes, check_mask
+from cnnbook.detection import (
+    TargetLayout,
+    centre_box_detections,
+    decode_detections,
+    encode_targets,
+    mean_box_size,
+)
+from cnnbook.metrics._checks import (
+    check_box_list,
+    check_boxes,
+    check_label_list,
+    check_labels,
+    check_mask,
+    check_score_list,
+    check_scores,
+)
 from cnnbook.metrics.detection import batched_nms, box_iou, evaluate_detections, nms
 from cnnbook.metrics.segmentation import confusion_matrix, segmentation_scores
 from cnnbook.plots.detection import show_detections
 from cnnbook.plots.segmentation import show_segmentations
+from cnnbook.plots.training import plot_confusion_matrix, show_predictions
 
 GOOD = np.array([[0, 0, 4, 4], [2, 2, 6, 8.0]])
 X_REVERSED = np.array([[0, 0, 4, 4], [1, 1, 2, 3], [6, 2, 2, 8.0]])  # boxes[2]: x2 < x1
@@ -139,3 +157,147 @@ MASK_TAKERS = {
 def test_every_function_that_takes_masks_refuses_an_out_of_range_class(case):
     call, match = MASK_TAKERS[case]
     one_line_error(call, match)
+
+
+def test_check_labels_and_scores_name_the_first_bad_item():
+    assert check_labels([2, 0], "labels", 3).dtype == np.int64
+    assert check_labels(np.zeros(0), "labels", 3).shape == (0,)  # no labels: any dtype
+    assert check_label_list([[5], []], "labels", None, [1, 0])[1].dtype == np.int64
+    assert one_line_error(lambda: check_labels([0, 3], "y_true", 3), "outside") == (
+        "y_true has class 3 at 1, outside [0, 3)")
+    assert one_line_error(lambda: check_labels([0, -2], "labels", None), "negative") == (
+        "labels has class -2 at 1, negative")
+    one_line_error(lambda: check_labels([0.0, 1.5], "gt_labels[0]", 3),
+                   r"^gt_labels\[0\] must hold integer classes, not float64$")
+    one_line_error(lambda: check_labels([0, 1], "labels", 3, 3), "2 labels, expected 3")
+    one_line_error(lambda: check_label_list([[0]], "gt_labels", 3, [1, 1]),
+                   "1 images, expected 2")
+    np.testing.assert_array_equal(check_scores([0.5, 1], "scores", 2), [0.5, 1.0])
+    assert one_line_error(lambda: check_scores([0.5, np.nan, np.inf], "s", 3), "finite") == (
+        "s[1] = nan is not finite")
+    one_line_error(lambda: check_scores([0.5], "scores", 2), "1 scores, expected 2")
+    one_line_error(lambda: check_scores(["x"], "scores", 1), "numbers")
+    one_line_error(lambda: check_score_list([[1.0], [np.inf]], "det_scores", [1, 1]),
+                   r"^det_scores\[1\]\[0\] = inf")
+
+
+def _lists(**bad):
+    """The five per-image lists of evaluate_detections (two images, one class of three), with
+    ``bad`` replacing some of them."""
+    lists = {"gt_boxes": [GOOD, GOOD[:1]], "gt_labels": [np.array([0, 2]), np.array([1])],
+             "det_boxes": [GOOD, GOOD[:1]], "det_scores": [np.array([0.9, 0.2]), np.ones(1)],
+             "det_labels": [np.array([0, 2]), np.array([1])]}
+    return {**lists, **bad}
+
+
+def _coco_of(**bad):
+    from cnnbook.metrics.coco import coco_reference
+
+    pytest.importorskip("pycocotools.cocoeval")
+    return coco_reference(**_lists(**bad), num_classes=3)
+
+
+# Each public function that takes class labels or scores, with a bad one in the named argument.
+LABEL_AND_SCORE_TAKERS = {
+    "evaluate_detections gt_labels out of range": (
+        lambda: evaluate_detections(**_lists(gt_labels=[np.array([0, 3]), np.array([1])]),
+                                    num_classes=3),
+        r"^gt_labels\[0\] has class 3 at 1, outside \[0, 3\)$"),
+    "evaluate_detections det_labels not integers": (  # a 1.5 or a nan used to match no class
+        lambda: evaluate_detections(**_lists(det_labels=[np.array([0, 1.5]), np.array([1])]),
+                                    num_classes=3),
+        r"^det_labels\[0\] must hold integer classes"),
+    "evaluate_detections det_labels count": (
+        lambda: evaluate_detections(**_lists(det_labels=[np.array([0]), np.array([1])]),
+                                    num_classes=3),
+        r"^det_labels\[0\] has 1 labels, expected 2$"),
+    "evaluate_detections det_scores nan": (
+        lambda: evaluate_detections(**_lists(det_scores=[np.array([0.9, np.nan]), np.ones(1)]),
+                                    num_classes=3),
+        r"^det_scores\[0\]\[1\] = nan is not finite$"),
+    "coco_reference gt_labels": (lambda: _coco_of(gt_labels=[np.array([0, -1]), np.array([1])]),
+                                 r"^gt_labels\[0\] has class -1 at 1"),
+    "coco_reference det_scores": (lambda: _coco_of(det_scores=[np.ones(2), np.array([np.inf])]),
+                                  r"^det_scores\[1\]\[0\] = inf"),
+    "nms scores": (lambda: nms(GOOD, [0.5, np.nan], 0.5), r"^scores\[1\] = nan"),
+    "batched_nms labels": (lambda: batched_nms(GOOD, np.ones(2), [0, -1], 0.5),
+                           r"^labels has class -1 at 1, negative$"),
+    "batched_nms scores": (lambda: batched_nms(GOOD, [np.inf, 1], [0, 1], 0.5),
+                           r"^scores\[0\] = inf"),
+    "encode_targets labels": (
+        lambda: encode_targets([GOOD], [np.array([0.0, 1.5])], (16, 16)),
+        r"^labels\[0\] must hold integer classes"),
+    "encode_targets labels out of range": (
+        lambda: encode_targets([GOOD], [np.array([0, 10])], (16, 16)),
+        r"^labels\[0\] has class 10 at 1, outside \[0, 10\)$"),
+    "show_detections labels": (
+        lambda: show_detections(np.zeros((1, 16, 16)), [GOOD], [np.array([0, -3])],
+                                [np.ones(2)]), r"^labels\[0\] has class -3 at 1, negative$"),
+    "show_detections scores": (
+        lambda: show_detections(np.zeros((1, 16, 16)), [GOOD], [np.array([0, 1])],
+                                [np.array([np.nan, 1])]), r"^scores\[0\]\[0\] = nan"),
+    "show_detections gt_labels": (
+        lambda: show_detections(np.zeros((1, 16, 16)), [GOOD], [np.zeros(2, int)],
+                                [np.ones(2)], gt_boxes=[GOOD], gt_labels=[np.array([0.5, 1])]),
+        r"^gt_labels\[0\] must hold integer classes"),
+    "plot_confusion_matrix y_true": (
+        lambda: plot_confusion_matrix([0, 1, 3], [0, 1, 2], ["a", "b", "c"]),
+        r"^y_true has class 3 at 2, outside \[0, 3\)$"),
+    "plot_confusion_matrix y_pred": (
+        lambda: plot_confusion_matrix([0, 1, 2], [0, -1, 2], ["a", "b", "c"]),
+        r"^y_pred has class -1 at 1, outside \[0, 3\)$"),
+    "show_predictions y_pred": (
+        lambda: show_predictions(np.zeros((2, 8, 8)), [0, 1], [1, 2], ["a", "b"]),
+        r"^y_pred has class 2 at 1, outside \[0, 2\)$"),
+    "show_predictions count": (
+        lambda: show_predictions(np.zeros((2, 8, 8)), [0, 1, 1], [1, 0], ["a", "b"]),
+        r"^y_true has 3 labels, expected 2$"),
+    "decode_detections maps": (
+        lambda: decode_detections(np.where(np.arange(5 * 16).reshape(1, 5, 4, 4) == 70, np.nan,
+                                           0.0), TargetLayout(num_classes=1)),
+        r"^maps has a non-finite value, nan, at \(0, 4, 1, 2\)"),
+}
+
+
+@pytest.mark.parametrize("case", LABEL_AND_SCORE_TAKERS, ids=str)
+def test_every_function_that_takes_labels_or_scores_refuses_a_bad_one(case):
+    call, match = LABEL_AND_SCORE_TAKERS[case]
+    one_line_error(call, match)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[st.integers(-50, 50)] * 4), min_size=1, max_size=8))
+def test_a_box_is_refused_exactly_when_its_corners_are_reversed(rows):
+    boxes = np.array(rows, dtype=np.float64)
+    reversed_ = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
+    if reversed_.any():  # the first bad box is named, whichever of its axes is reversed
+        first = int(np.argmax(reversed_))
+        one_line_error(lambda: box_iou(boxes, boxes), rf"^a\[{first}\] = ")
+        one_line_error(lambda: nms(boxes, np.ones(len(boxes)), 0.5), rf"^boxes\[{first}\] = ")
+    else:  # well-formed, empty ones included: scored, IoU in [0, 1]
+        iou = box_iou(boxes, boxes[::-1])
+        assert iou.shape == (len(boxes),) * 2 and ((iou >= 0) & (iou <= 1)).all()
+        assert 1 <= len(nms(boxes, np.linspace(1, 0.5, len(boxes)), 0.5)) <= len(boxes)
+
+
+def test_torch_tensors_give_what_numpy_gives():
+    """On the CPU, with a gradient or not: the checks detach and copy what np.asarray can't."""
+    torch = pytest.importorskip("torch")
+    boxes = torch.tensor([[0, 0, 4, 4], [1, 1, 5, 4], [8, 8, 9, 9.0]], requires_grad=True)
+    scores = torch.tensor([0.9, 0.8, 0.3], requires_grad=True)
+    labels = torch.tensor([0, 0, 1])
+    b, s, lab = boxes.detach().numpy(), scores.detach().numpy(), labels.numpy()
+    np.testing.assert_array_equal(box_iou(boxes, boxes), box_iou(b, b))
+    np.testing.assert_array_equal(nms(boxes, scores, 0.3), nms(b, s, 0.3))
+    np.testing.assert_array_equal(batched_nms(boxes, scores, labels, 0.3),
+                                  batched_nms(b, s, lab, 0.3))
+    ours = evaluate_detections([boxes], [labels], [boxes], [scores], [labels], num_classes=2)
+    numpy = evaluate_detections([b], [lab], [b], [s], [lab], num_classes=2)
+    np.testing.assert_array_equal(ours.precision, numpy.precision)
+    masks = torch.randint(0, 4, (2, 8, 8), generator=torch.Generator().manual_seed(0))
+    np.testing.assert_array_equal(confusion_matrix(masks, masks.flip(0), 4),
+                                  confusion_matrix(masks.numpy(), masks.flip(0).numpy(), 4))
+    bad = boxes.detach().clone()
+    bad[1, 2] = -1.0
+    one_line_error(lambda: box_iou(boxes, bad), r"^b\[1\] = \(1, 1, -1, 4\) has x2 < x1")
+    one_line_error(lambda: confusion_matrix(masks, masks + 1, 4), r"^prediction has class 4")

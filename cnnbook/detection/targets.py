@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnbook.metrics._checks import check_box_list
+from cnnbook.metrics._checks import check_box_list, check_label_list
 from cnnbook.metrics.detection import batched_nms
 
 __all__ = ["ALPHA", "DEFAULT_LAYOUT", "Detections", "TargetLayout", "decode_detections",
@@ -123,24 +123,21 @@ def encode_targets(boxes: Sequence[np.ndarray], labels: Sequence[np.ndarray],
 
     Raises:
         ValueError: one line: a box with its corners in the wrong order or a non-finite
-            coordinate (naming ``boxes[i][k]``), an empty box, a class outside the layout's.
+            coordinate (naming ``boxes[i][k]``), an empty box, a class that is not an integer
+            in the layout's ``[0, num_classes)`` (naming ``labels[i]``), counts that differ.
     """
     if len(boxes) != len(labels):
         raise ValueError(f"{len(boxes)} box arrays but {len(labels)} label arrays")
     checked = check_box_list(boxes, "boxes")
+    classes = check_label_list(labels, "labels", layout.num_classes, [len(b) for b in checked])
     gh, gw = layout.grid(*image_size)
     s = float(layout.stride)
     targets = np.zeros((len(boxes), layout.channels, gh, gw), np.float32)
     ys, xs = np.arange(gh, dtype=np.float64)[:, None], np.arange(gw, dtype=np.float64)[None, :]
     collisions = 0
-    for i, (b, lab) in enumerate(zip(checked, labels, strict=True)):
-        lab = np.asarray(lab).reshape(-1)
+    for i, (b, lab) in enumerate(zip(checked, classes, strict=True)):
         taken: set[tuple[int, int]] = set()
-        if len(b) != len(lab):
-            raise ValueError(f"image {i}: {len(b)} boxes but {len(lab)} labels")
         for (x1, y1, x2, y2), c in zip(b, lab, strict=True):
-            if not 0 <= c < layout.num_classes:
-                raise ValueError(f"image {i}: class {c} outside [0, {layout.num_classes})")
             if x2 <= x1 or y2 <= y1:
                 raise ValueError(f"image {i}: empty box {(x1, y1, x2, y2)}")
             cx, cy = (x1 + x2) / 2 / s, (y1 + y2) / 2 / s  # centre in grid cells
@@ -186,10 +183,18 @@ def decode_detections(maps: np.ndarray, layout: TargetLayout = DEFAULT_LAYOUT, *
     Returns:
         :class:`Detections`, boxes in image pixels. Predicted sizes are clamped at 0 before
         boxes are built, so every box has ``x2 >= x1`` and ``y2 >= y1``.
+
+    Raises:
+        ValueError: one line: ``maps`` of another shape, or with a value that is not finite
+            (naming its index), or ``top_k < 1``.
     """
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 4 or maps.shape[1] < layout.outputs:
         raise ValueError(f"maps must be (N, >= {layout.outputs}, H, W), got shape {maps.shape}")
+    finite = np.isfinite(maps)
+    if not finite.all():
+        index = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise ValueError(f"maps has a non-finite value, {maps[index]}, at {index} (N, C, H, W)")
     if top_k < 1:
         raise ValueError(f"top_k must be >= 1, got {top_k}")
     heat = maps[:, : layout.num_classes]  # (N, C, H', W')

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnbook._optional import require
-from cnnbook.metrics._checks import check_box_list
+from cnnbook.metrics._checks import check_detection_lists
 
 __all__ = ["CocoReference", "coco_reference"]
 
@@ -43,24 +43,30 @@ def coco_reference(gt_boxes: Sequence[object], gt_labels: Sequence[object],
                    det_labels: Sequence[object], *, num_classes: int) -> CocoReference:
     """``COCOeval`` (bbox) of per-image detections against per-image ground truth, in the
     arguments' format of :func:`~cnnbook.metrics.detection.evaluate_detections`; boxes are
-    checked in the same way (a box with its corners in the wrong order is a ``ValueError``)."""
-    gt_boxes = check_box_list(gt_boxes, "gt_boxes")
-    det_boxes = check_box_list(det_boxes, "det_boxes", len(gt_boxes))
+    checked in the same way.
+
+    Raises:
+        ValueError: one line, as :func:`~cnnbook.metrics.detection.evaluate_detections` raises
+            it: a box with ``x2 < x1`` or ``y2 < y1`` or a non-finite coordinate, a class that
+            is not an integer in ``[0, num_classes)``, a score that is not finite, counts that
+            differ (naming the image and the item, e.g. ``gt_labels[0]``).
+    """
+    gt_boxes, gt_labels, det_boxes, det_scores, det_labels = check_detection_lists(
+        gt_boxes, gt_labels, det_boxes, det_scores, det_labels, num_classes)
     coco = require("pycocotools.coco")
     cocoeval = require("pycocotools.cocoeval")
     images = [{"id": i + 1} for i in range(len(gt_boxes))]
     categories = [{"id": c + 1} for c in range(num_classes)]
     anns: list[dict[str, object]] = []
     for i, (boxes, labels) in enumerate(zip(gt_boxes, gt_labels, strict=True)):
-        for box, label in zip(_xywh(boxes), np.asarray(labels).reshape(-1), strict=True):
+        for box, label in zip(_xywh(boxes), labels, strict=True):
             anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": int(label) + 1,
                          "bbox": box, "area": box[2] * box[3], "iscrowd": 0})
     dets = [{"image_id": i + 1, "category_id": int(label) + 1, "bbox": box,
              "score": float(score)}
             for i, (boxes, scores, labels) in enumerate(zip(det_boxes, det_scores, det_labels,
                                                             strict=True))
-            for box, score, label in zip(_xywh(boxes), np.asarray(scores).reshape(-1),
-                                         np.asarray(labels).reshape(-1), strict=True)]
+            for box, score, label in zip(_xywh(boxes), scores, labels, strict=True)]
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
         gt = coco.COCO()
         gt.dataset = {"images": images, "categories": categories, "annotations": anns}

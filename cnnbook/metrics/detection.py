@@ -6,7 +6,9 @@ a box's width is ``x2 - x1`` (no "+1"; pycocotools has none either, it takes ``(
 Every function here refuses, with a one-line ``ValueError`` naming the argument and the first bad
 box, a box with a non-finite coordinate or with its corners in the wrong order (``x2 < x1`` or
 ``y2 < y1``), which pycocotools, reading it as a negative width or height, would score
-differently (:func:`cnnbook.metrics._checks.check_boxes`).
+differently (:func:`cnnbook.metrics._checks.check_boxes`); in the same way, a class that is not
+an integer in ``[0, num_classes)`` (negative, for NMS, which knows no ``num_classes``) and a
+score that is not finite. Boxes, scores and labels may be NumPy arrays or torch tensors.
 
 - :func:`box_iou`: intersection over union of every pair of two sets of boxes.
 - :func:`nms`: greedy non-maximum suppression; :func:`batched_nms` does it per class.
@@ -30,7 +32,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnbook.metrics._checks import check_box_list, check_boxes
+from cnnbook.metrics._checks import (
+    check_boxes,
+    check_detection_lists,
+    check_labels,
+    check_scores,
+)
 
 __all__ = ["COCO_IOU_THRESHOLDS", "COCO_RECALL_THRESHOLDS", "DetectionScores", "batched_nms",
            "box_iou", "evaluate_detections", "nms"]
@@ -43,7 +50,12 @@ COCO_RECALL_THRESHOLDS = np.linspace(0.0, 1.0, int(np.round((1.0 - 0.0) / 0.01))
 def box_iou(a: object, b: object) -> np.ndarray:
     """IoU of every box of ``a`` ``(N, 4)`` with every box of ``b`` ``(M, 4)``, both
     ``(x1, y1, x2, y2)``: ``(N, M)`` float64. Computed as pycocotools does (areas ``w * h``,
-    union ``area_a + area_b - intersection``); 0 where boxes do not overlap or are empty."""
+    union ``area_a + area_b - intersection``); 0 where boxes do not overlap or are empty.
+
+    Raises:
+        ValueError: one line, naming ``a[k]`` or ``b[k]``: a box with ``x2 < x1`` or ``y2 < y1``,
+            a non-finite coordinate, or not ``(K, 4)``.
+    """
     a, b = check_boxes(a, "a"), check_boxes(b, "b")
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])  # (N,)
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # (M,)
@@ -70,11 +82,14 @@ def nms(boxes: object, scores: object, iou_threshold: float) -> np.ndarray:
 
     Returns:
         The indices of the kept boxes, int64, by decreasing score (ties: lower index first).
+
+    Raises:
+        ValueError: one line: a bad box (as in :func:`box_iou`, naming ``boxes[k]``), a score
+            that is not finite or a count of scores other than of boxes, ``iou_threshold``
+            outside ``[0, 1]``.
     """
     boxes = check_boxes(boxes, "boxes")
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    if len(scores) != len(boxes):
-        raise ValueError(f"{len(boxes)} boxes but {len(scores)} scores")
+    scores = check_scores(scores, "scores", len(boxes))
     if not 0.0 <= iou_threshold <= 1.0:
         raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
     order = _order(scores)
@@ -92,12 +107,15 @@ def nms(boxes: object, scores: object, iou_threshold: float) -> np.ndarray:
 def batched_nms(boxes: object, scores: object, labels: object,
                 iou_threshold: float) -> np.ndarray:
     """:func:`nms` within each class of ``labels`` ``(K,)``: boxes of different classes never
-    suppress each other. Returns kept indices by decreasing score (ties: lower index first)."""
+    suppress each other. Returns kept indices by decreasing score (ties: lower index first).
+
+    Raises:
+        ValueError: one line: as :func:`nms`, or a label that is not an integer class ``>= 0``
+            or a count of labels other than of boxes.
+    """
     boxes = check_boxes(boxes, "boxes")
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    labels = np.asarray(labels).reshape(-1)
-    if not len(boxes) == len(scores) == len(labels):
-        raise ValueError(f"{len(boxes)} boxes, {len(scores)} scores and {len(labels)} labels")
+    scores = check_scores(scores, "scores", len(boxes))
+    labels = check_labels(labels, "labels", None, len(boxes))
     keep = [np.flatnonzero(labels == c)[nms(boxes[labels == c], scores[labels == c],
                                             iou_threshold)] for c in np.unique(labels)]
     kept = np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
@@ -174,12 +192,6 @@ def _match(ious: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return matched
 
 
-def _as_list(items: Sequence[object], name: str, n: int) -> list[np.ndarray]:
-    if len(items) != n:
-        raise ValueError(f"{name} has {len(items)} images, expected {n}")
-    return [np.asarray(item).reshape(-1) for item in items]
-
-
 def evaluate_detections(gt_boxes: Sequence[object], gt_labels: Sequence[object],
                         det_boxes: Sequence[object], det_scores: Sequence[object],
                         det_labels: Sequence[object], *, num_classes: int,
@@ -197,8 +209,13 @@ def evaluate_detections(gt_boxes: Sequence[object], gt_labels: Sequence[object],
 
     Returns:
         :class:`DetectionScores`.
+
+    Raises:
+        ValueError: one line, naming the image and the item, e.g. ``det_boxes[2][0]``: a box
+            with ``x2 < x1`` or ``y2 < y1`` or a non-finite coordinate, a class that is not an
+            integer in ``[0, num_classes)``, a score that is not finite, counts that differ;
+            or a bad ``num_classes``, ``max_detections`` or ``iou_thresholds``.
     """
-    n = len(gt_boxes)
     if num_classes < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes}")
     if max_detections < 1:
@@ -206,17 +223,9 @@ def evaluate_detections(gt_boxes: Sequence[object], gt_labels: Sequence[object],
     thresholds = np.asarray(iou_thresholds, dtype=np.float64).reshape(-1)
     if len(thresholds) == 0 or ((thresholds < 0) | (thresholds > 1)).any():
         raise ValueError("iou_thresholds must be a non-empty list of values in [0, 1]")
-    gtb = check_box_list(gt_boxes, "gt_boxes")
-    gtl = _as_list(gt_labels, "gt_labels", n)
-    dtb = check_box_list(det_boxes, "det_boxes", n)
-    dts = [s.astype(np.float64) for s in _as_list(det_scores, "det_scores", n)]
-    dtl = _as_list(det_labels, "det_labels", n)
-    for i in range(n):
-        if len(gtb[i]) != len(gtl[i]) or not len(dtb[i]) == len(dts[i]) == len(dtl[i]):
-            raise ValueError(f"image {i}: boxes, scores and labels differ in length")
-        for labels, what in ((gtl[i], "gt_labels"), (dtl[i], "det_labels")):
-            if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-                raise ValueError(f"{what}[{i}] has a class outside [0, {num_classes})")
+    gtb, gtl, dtb, dts, dtl = check_detection_lists(gt_boxes, gt_labels, det_boxes, det_scores,
+                                                    det_labels, num_classes)
+    n = len(gtb)
 
     T, R = len(thresholds), len(COCO_RECALL_THRESHOLDS)
     precision = -np.ones((T, R, num_classes))

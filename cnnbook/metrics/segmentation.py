@@ -1,7 +1,7 @@
 """Segmentation metrics from the confusion matrix: pixel accuracy, per-class IoU, mean IoU.
 
 Masks are integer class maps of any shape (e.g. ``(N, H, W)``), the target and the prediction of
-the same shape; every pixel counts once. NumPy only.
+the same shape (NumPy arrays or torch tensors); every pixel counts once. NumPy only.
 
 Conventions (those of torchmetrics' ``MulticlassJaccardIndex``, which the tests check to 1e-6):
 
@@ -34,10 +34,10 @@ def confusion_matrix(target: ArrayLike, prediction: ArrayLike, num_classes: int)
         ValueError: one line: shapes differ, or a value is not an integer class in
             ``[0, num_classes)`` (naming the mask and the first bad pixel's index).
     """
-    t, p = np.asarray(target), np.asarray(prediction)
+    t, p = check_mask(target, num_classes, "target"), check_mask(prediction, num_classes,
+                                                                 "prediction")
     if t.shape != p.shape:
         raise ValueError(f"target {t.shape} and prediction {p.shape} must have the same shape")
-    t, p = check_mask(t, num_classes, "target"), check_mask(p, num_classes, "prediction")
     flat = t.astype(np.int64).ravel() * num_classes + p.astype(np.int64).ravel()
     return np.bincount(flat, minlength=num_classes ** 2).reshape(num_classes, num_classes)
 
@@ -103,7 +103,11 @@ class SegmentationScores:
 
 def segmentation_scores(target: ArrayLike, prediction: ArrayLike,
                         num_classes: int) -> SegmentationScores:
-    """Confusion matrix, pixel accuracy, per-class IoU and mean IoU of integer masks."""
+    """Confusion matrix, pixel accuracy, per-class IoU and mean IoU of integer masks.
+
+    Raises:
+        ValueError: one line, as :func:`confusion_matrix` raises it.
+    """
     confusion = confusion_matrix(target, prediction, num_classes)
     return SegmentationScores(confusion, pixel_accuracy(confusion),
                               per_class_iou(confusion, absent=np.nan),

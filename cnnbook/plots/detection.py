@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from cnnbook.metrics._checks import check_box_list
+from cnnbook.metrics._checks import check_box_list, check_label_list, check_score_list
 from cnnbook.plots import style
 
 __all__ = ["plot_pr_curves", "show_detections"]
@@ -47,8 +47,10 @@ def show_detections(images: np.ndarray, boxes: Sequence[np.ndarray],
         gt_boxes, gt_labels: per image, the ground truth (optional).
 
     Raises:
-        ValueError: one line: counts that differ, or a box with its corners in the wrong order
-            or a non-finite coordinate (naming ``boxes[i][k]`` or ``gt_boxes[i][k]``).
+        ValueError: one line: counts that differ, a box with its corners in the wrong order
+            or a non-finite coordinate (naming ``boxes[i][k]`` or ``gt_boxes[i][k]``), a label
+            that is not an integer class ``>= 0`` (naming ``labels[i]`` or ``gt_labels[i]``),
+            a score that is not finite (naming ``scores[i][k]``).
     """
     imgs = np.asarray(images, dtype=float)
     if imgs.ndim == 4:
@@ -62,12 +64,13 @@ def show_detections(images: np.ndarray, boxes: Sequence[np.ndarray],
     if titles is not None and len(titles) != n:
         raise ValueError(f"{n} images but {len(titles)} titles")
     boxes = check_box_list(boxes, "boxes")
-    for i, b in enumerate(boxes):
-        if not len(b) == np.size(labels[i]) == np.size(scores[i]):
-            raise ValueError(f"image {i}: {len(b)} boxes, {np.size(labels[i])} labels and "
-                             f"{np.size(scores[i])} scores")
+    labels = check_label_list(labels, "labels", None, [len(b) for b in boxes])
+    scores = check_score_list(scores, "scores", [len(b) for b in boxes])
     if gt_boxes is not None:
         gt_boxes = check_box_list(gt_boxes, "gt_boxes", n)
+        if gt_labels is not None:
+            gt_labels = check_label_list(gt_labels, "gt_labels", None,
+                                         [len(b) for b in gt_boxes])
     fig, axes = style.panel_grid(n, min(ncols, n), title=title, panel=2.2)
     for i, ax in enumerate(axes[:n]):
         style.imshow(ax, imgs[i], cmap=style.IMAGE_CMAP, vmin=0, vmax=1)
@@ -78,9 +81,8 @@ def show_detections(images: np.ndarray, boxes: Sequence[np.ndarray],
                 if lab is not None:
                     ax.text(box[0], box[3] + 0.5, str(int(lab)), color=style.LIGHT_GREY,
                             fontsize=7, va="top")
-        keep = np.asarray(scores[i]) >= score_threshold
-        for box, lab, sc in zip(boxes[i][keep], np.asarray(labels[i])[keep],
-                                np.asarray(scores[i])[keep], strict=True):
+        keep = scores[i] >= score_threshold
+        for box, lab, sc in zip(boxes[i][keep], labels[i][keep], scores[i][keep], strict=True):
             colour = style.CYCLE[int(lab) % 7]  # the palette without black, on black scenes
             _box(ax, box, colour, "-")
             ax.text(box[0], box[1] - 0.8, f"{int(lab)} {float(sc):.2f}", color=colour,

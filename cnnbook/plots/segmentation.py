@@ -51,11 +51,10 @@ def show_segmentations(images: Any, truth: Any, predicted: Any, *, num_classes: 
     """
     x = np.asarray(images)
     x = x[:, 0] if x.ndim == 4 else x
-    t, p = np.asarray(truth), np.asarray(predicted)
+    t, p = check_mask(truth, num_classes, "truth"), check_mask(predicted, num_classes, "predicted")
     if x.ndim != 3 or t.shape != x.shape or p.shape != x.shape:
         raise ValueError(f"images {np.asarray(images).shape}, truth {t.shape} and predicted "
                          f"{p.shape} must be (N, H, W) (images may be (N, 1, H, W))")
-    t, p = check_mask(t, num_classes, "truth"), check_mask(p, num_classes, "predicted")
     if titles is not None and len(titles) != len(x):
         raise ValueError(f"{len(titles)} titles for {len(x)} scenes")
     names = list(class_names) if class_names is not None else [

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cnnbook._optional import require
+from cnnbook.metrics._checks import check_labels
 from cnnbook.plots import style
 
 OKABE_ITO = style.CYCLE  # one colour per run
@@ -89,12 +90,19 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str], 
         y_true, y_pred: integer class ids ``(N,)``.
         class_names: one name per class, in class-id order.
         normalize: ``None`` (counts), ``"true"`` (rows sum to 1), ``"pred"`` or ``"all"``.
+
+    Raises:
+        ValueError: one line: a class id that is not an integer in ``[0, len(class_names))``
+            (scikit-learn would leave it out of the matrix without a word), naming ``y_true`` or
+            ``y_pred`` and its index; ``y_pred`` not as long as ``y_true``.
     """
+    y_true = check_labels(y_true, "y_true", len(class_names))
+    y_pred = check_labels(y_pred, "y_pred", len(class_names), len(y_true))
     metrics = require("sklearn.metrics")
     fig = style.figure(6.0, 5.2)
     ax = fig.subplots()
     metrics.ConfusionMatrixDisplay.from_predictions(
-        np.asarray(y_true), np.asarray(y_pred), labels=list(range(len(class_names))),
+        y_true, y_pred, labels=list(range(len(class_names))),
         display_labels=list(class_names), normalize=normalize, cmap=style.SEQUENTIAL_CMAP, ax=ax,
         xticks_rotation=45, colorbar=True, values_format=".2f" if normalize else "d")
     ax.set_title(title or "Confusion matrix")
@@ -124,9 +132,14 @@ def show_predictions(images: Any, y_true: Any, y_pred: Any, class_names: Sequenc
         y_true, y_pred: integer class ids ``(N,)``.
         class_names: one name per class.
         n: how many images to show (at most ``N``).
+
+    Raises:
+        ValueError: one line: a class id that is not an integer in ``[0, len(class_names))``
+            (naming ``y_true`` or ``y_pred`` and its index), or not ``N`` of them.
     """
     images = style.to_channels_last(images, layout)  # (N, H, W) or (N, H, W, 3)
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true = check_labels(y_true, "y_true", len(class_names), len(images))
+    y_pred = check_labels(y_pred, "y_pred", len(class_names), len(images))
     n = min(n, len(images))
     if n < 1:
         raise ValueError("no images to show")
