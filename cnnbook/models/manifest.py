@@ -315,16 +315,15 @@ def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework)
     or reading a tensor (the steps of the module docstring).
 
     Raises:
-        ValueError: one line naming the file: the folder, its manifest or a tensor file is a
-            symbolic link; the manifest is not of the schema (:func:`read_manifest`); builder
-            arguments that the catalogue entry does not declare, or out of its bounds; a model
-            over :data:`MAX_PARAMS`; a normalisation or class names that do not fit the model
-            (:func:`check_fit`); a tensor file name that is not plain, a file that is not
-            regular; a tensor file whose header (or ``.keras`` config and weight shapes) is not
-            valid or holds another number of values than the model.
+        ValueError: one line naming the file: its manifest or a tensor file is a symbolic link
+            (the folder may be one, as ``latest -> runs/7`` is); the manifest is not of the
+            schema (:func:`read_manifest`); builder arguments that the catalogue entry does not
+            declare, or out of its bounds; a model over :data:`MAX_PARAMS`; a normalisation or
+            class names that do not fit the model (:func:`check_fit`); a tensor file name that
+            is not plain, a file that is not regular; a tensor file whose header (or ``.keras``
+            config and weight shapes) is not valid or holds another number of values than the
+            model.
     """
-    if folder.is_symlink():
-        raise ValueError(f"{folder}: a symbolic link; name the checkpoint folder it points to")
     meta = read_manifest(folder, fmt, version)
     where = str(folder / MANIFEST)
     entry = catalogue.get(meta["model"]["name"])
