@@ -87,7 +87,10 @@ CASES = {
         "config.json has a 'EinsumDense' layer, which no catalogue model has"),
     "another member": (lambda members: members.update({"run.py": b"print(1)"}),
                        "not a Keras model's metadata.json, config.json and model.weights.h5"),
-    "stored weights": (extra_weights, "holds 54,415 values, but post_tensorflow() has 54,410"),
+    "stored weights": (extra_weights, "holds 54,415 values, but post_tensorflow has 54,410"),
+    "config nested too deeply": (
+        lambda members: members.update({"config.json": b"[" * 100_000 + b"]" * 100_000}),
+        "config.json is not readable JSON (maximum recursion depth exceeded"),
     "not a zip": (None, "not a .keras file (a zip archive)"),
 }
 

@@ -1,8 +1,9 @@
 """Loading trusts nothing in the checkpoint folder: the manifest's schema, the builder arguments,
 the parameter count against the tensor file's header and a limit, plain names and no links are
-checked before anything is built. Each refusal is one line, exit status 2, nothing written; the
-cases that ask for a huge model run under a memory limit just above a measured torch import, so
-an attempted allocation would fail loudly rather than pass by luck. (The pickle, decompression
+checked before anything is built. Each refusal is one line from ``load_checkpoint``, and one line
+on stderr with exit status 2 from ``cnnbook evaluate`` and ``cnnbook predict``, nothing written;
+the cases that ask for a huge model run under a memory limit just above a measured torch import,
+so an attempted allocation would fail loudly rather than pass by luck. (The pickle, decompression
 bomb and truncated-image refusals are in ``test_cli_predict.py`` and
 ``test_training_checkpoints.py``.)"""
 
@@ -30,9 +31,10 @@ FORMAT = ("cnnbook-checkpoint", 1)
 MODEL = "post_tensorflow"  # 54,410 parameters, no batch norm
 
 
-def header_file(path: Path, header: dict, data: bytes, length: int | None = None) -> Path:
-    """A safetensors file written by hand: length, JSON header, data."""
-    raw = json.dumps(header).encode()
+def header_file(path: Path, header: dict | list | bytes, data: bytes,
+                length: int | None = None) -> Path:
+    """A safetensors file written by hand: length, JSON header (or these bytes), data."""
+    raw = header if isinstance(header, bytes) else json.dumps(header).encode()
     path.write_bytes((len(raw) if length is None else length).to_bytes(8, "little") + raw + data)
     return path
 
@@ -84,7 +86,9 @@ def test_a_safetensors_header_is_read_and_checked_without_loading(tmp_path):
             ("span", {"w": {**f32, "shape": [2, 4]}}, bytes(24), None, "shape and dtype need"),
             ("overlap", {"w": f32, "v": f32}, bytes(24), None, "do not cover"),
             ("padded", good, bytes(40), None, "do not cover"),
-            ("truncated", good, bytes(16), None, "do not cover")):
+            ("truncated", good, bytes(16), None, "do not cover"),
+            ("deep", b"[" * 100_000 + b"]" * 100_000, b"", None,
+             r"header is not JSON \(nested too deeply\)")):
         with pytest.raises(ValueError, match=message) as err:
             safetensors_values(header_file(tmp_path / name, header, data, length))
         assert str(err.value).startswith(str(tmp_path / name)), name
@@ -188,6 +192,20 @@ CASES = {
     "name with ..": (outside, '"files.model.file" must be the plain name of a .safetensors'),
     "symlinked tensor file": (linked, "a symbolic link; checkpoint files must be plain files"),
     "symlinked manifest": (linked_manifest, "checkpoint.json: a symbolic link"),
+    "nested too deeply": (lambda m, f: "[" * 100_000 + "]" * 100_000,
+                          "checkpoint.json: not valid JSON (nested too deeply)"),
+    "huge integer": (lambda m, f: '{"epoch": ' + "9" * 5000 + "}",
+                     "checkpoint.json: not valid JSON (Exceeds the limit (4300 digits)"),
+    "normalisation channels": (lambda m, f: m.update(normalisation={"mean": [0.1, 0.2, 0.3],
+                                                                    "std": [0.3, 0.3, 0.3]}),
+                               '"normalisation.mean" has 3 values, not 1 (post_tensorflow takes '
+                               "1 input channel)"),
+    "zero deviation": (lambda m, f: m["normalisation"].update(std=[0]),
+                       '"normalisation.std" must be positive finite float32 numbers, not [0]'),
+    "huge mean": (lambda m, f: m["normalisation"].update(mean=[10**400]),
+                  '"normalisation.mean" must be finite float32 numbers'),
+    "class names": (lambda m, f: m.update(class_names=["0", "1"]),
+                    '"class_names" has 2 names, but post_tensorflow has 10 outputs'),
     "unknown part": (lambda m, f: m["files"].update(extra=m["files"]["model"]),
                      '"files.extra" is not a part of a cnnbook-checkpoint checkpoint'),
     "not JSON": (lambda m, f: "{", "checkpoint.json: not valid JSON"),
@@ -202,18 +220,38 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_a_hostile_checkpoint_folder_is_one_line_exit_2_and_nothing_written(
-        good, tmp_path, capsys, case):
-    from cnnbook.cli import main
+def test_a_hostile_checkpoint_folder_is_refused_by_the_loader_in_one_line(good, tmp_path, case):
+    from cnnbook.training.checkpoints import load_checkpoint
 
     change, message = CASES[case]
     folder = edited(good, tmp_path, change)
     before = snapshot(tmp_path)
+    with pytest.raises(ValueError) as err:
+        load_checkpoint(folder)
+    assert str(err.value).startswith(str(folder)) and "\n" not in str(err.value)
+    assert message in str(err.value)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_hostile_checkpoint_folder_is_one_line_exit_2_and_nothing_written(
+        good, tmp_path, capsys, case, command):
+    from PIL import Image
+
+    from cnnbook.cli import main
+
+    change, message = CASES[case]
+    folder = edited(good, tmp_path, change)
+    picture = tmp_path / "digit.png"
+    Image.new("L", (28, 28)).save(picture)
+    before = snapshot(tmp_path)
     capsys.readouterr()
-    assert main(["evaluate", str(folder), "--device", "cpu"]) == 2
+    pictures = [str(picture)] if command == "predict" else []
+    assert main([command, str(folder), *pictures, "--device", "cpu"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
-    assert captured.err.startswith(f"cnnbook evaluate: error: {folder}")
+    assert captured.err.startswith(f"cnnbook {command}: error: {folder}")
     assert message in captured.err
     assert snapshot(tmp_path) == before
 
@@ -223,10 +261,17 @@ def test_the_good_checkpoint_loads_and_builder_arguments_within_bounds_work(good
     from cnnbook.training.checkpoints import load_checkpoint, save_checkpoint
 
     assert load_checkpoint(good).name == MODEL
+    (tmp_path / "latest").symlink_to(good, target_is_directory=True)  # a link to a run's folder
+    assert load_checkpoint(tmp_path / "latest").name == MODEL
     model = catalogue.get("cifar_small").build("torch", num_classes=5, widths=(8, 16, 32))
     save_checkpoint(tmp_path / "small", model, name="cifar_small", epoch=0,
                     model_kwargs={"num_classes": 5, "widths": [8, 16, 32]})
     assert load_checkpoint(tmp_path / "small").model.fc.out_features == 5
+    save_checkpoint(tmp_path / "one", model, name="cifar_small", epoch=0, class_names="abcde",
+                    normalisation=([0.5], [0.25]),  # one value for three channels broadcasts
+                    model_kwargs={"num_classes": 5, "widths": [8, 16, 32]})
+    loaded = load_checkpoint(tmp_path / "one")
+    assert loaded.class_names == tuple("abcde") and loaded.normalisation == ((0.5,), (0.25,))
 
 
 # Under a memory limit: RLIMIT_AS (address space) at the address space the worker process has

@@ -128,7 +128,7 @@ def keras_file_values(path: Path, expected: int) -> int:
             config = json.loads(archive.read("config.json"))
         except zipfile.BadZipFile as err:
             raise ValueError(f"{path}: the file is damaged ({err})") from None
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:  # RecursionError: nested too deeply
             raise ValueError(f"{path}: config.json is not readable JSON ({err})") from None
         declared = _config_values(config, path)
         if declared != expected:

@@ -6,9 +6,10 @@ checkpoint folder before anything is built (light: JSON, the catalogue; h5py for
 ``format_version`` and catalogue ``model``. Loading trusts nothing in the folder: both loaders
 call :func:`check_checkpoint`, which, before a model is built or a tensor allocated,
 
-1. reads ``checkpoint.json`` (a regular file, not a symbolic link, at most
-   :data:`MAX_MANIFEST_BYTES`) and checks its shape (:func:`validate_manifest`): a JSON object
-   whose fields have the expected types, refused with one line naming the field;
+1. reads ``checkpoint.json`` (in a folder that is not itself a symbolic link; a regular file,
+   not a link, at most :data:`MAX_MANIFEST_BYTES`; JSON that Python's parser reads, so not
+   nested too deeply) and checks its shape (:func:`validate_manifest`): a JSON object whose
+   fields have the expected types, refused with one line naming the field;
 2. checks the builder arguments (``model.kwargs``) against those the catalogue entry declares,
    names and bounds (:meth:`~cnnbook.models.catalogue.ModelEntry.check_args`);
 3. derives from the spec and those arguments how many values the model's tensor file must hold
@@ -19,7 +20,10 @@ call :func:`check_checkpoint`, which, before a model is built or a tensor alloca
 5. reads what the file says it holds without loading it: the safetensors header (bounded to
    :data:`MAX_HEADER_BYTES`, its offsets checked against the file's size), or the ``.keras``
    zip's members, the layers of its ``config.json`` and the weight shapes of its
-   ``model.weights.h5``, and refuses any count other than the one derived in 3.
+   ``model.weights.h5``, and refuses any count other than the one derived in 3;
+6. checks that the manifest's normalisation and class names fit that model
+   (:func:`check_fit`): one mean and one standard deviation, or one per input channel, finite,
+   the deviations positive; no class names, or one per output of a classifier.
 
 Every refusal is a one-line ``ValueError`` naming the file.
 """
@@ -34,9 +38,10 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from cnnbook.models import catalogue
+from cnnbook.models.specs import Architecture
 
 __all__ = ["MANIFEST", "MAX_HEADER_BYTES", "MAX_MANIFEST_BYTES", "MAX_PARAMS", "Checked",
-           "check_checkpoint", "check_tensor_file", "manifest_format", "named_files",
+           "check_checkpoint", "check_fit", "check_tensor_file", "manifest_format", "named_files",
            "read_manifest", "safetensors_values", "validate_manifest"]
 
 MANIFEST = "checkpoint.json"
@@ -46,6 +51,7 @@ MAX_HEADER_BYTES = 100_000_000  # a safetensors header: the safetensors library'
 STATE_FACTOR = 4  # an optimizer or scheduler file: at most 4 values per model value (Adam has 2)
 _DTYPE_BYTES = {"BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2,
                 "F16": 2, "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8}
+_FLOAT32_MAX, _FLOAT32_TINY = 3.4028234663852886e38, 1.1754943508222875e-38
 _JSON_NAMES = {dict: "an object", list: "an array", str: "a string", int: "an integer",
                float: "a number", bool: "true or false", type(None): "null"}
 _PARTS = {"torch": (("model", ".safetensors"), ("optimizer", ".safetensors"),
@@ -61,6 +67,17 @@ class Checked(NamedTuple):
     meta: dict[str, Any]
     kwargs: dict[str, Any]
     files: dict[str, Path]
+
+
+def _json(raw: bytes, message: str) -> Any:
+    """``raw`` parsed as JSON, else a one-line ValueError: ``message`` and why (bad syntax or
+    encoding, nesting deeper than the parser's recursion limit, an integer of over 4,300
+    digits)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as err:  # JSONDecodeError, UnicodeDecodeError
+        why = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+        raise ValueError(f"{message} ({(why.splitlines() or ['?'])[0][:200]})") from None
 
 
 def _manifest_bytes(manifest: Path) -> bytes:
@@ -81,7 +98,7 @@ def manifest_format(path: str | Path) -> str | None:
     manifest = Path(path)
     manifest = manifest if manifest.name == MANIFEST else manifest / MANIFEST
     try:
-        value = json.loads(_manifest_bytes(manifest)).get("format")
+        value = _json(_manifest_bytes(manifest), str(manifest)).get("format")
     except (OSError, ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
@@ -91,7 +108,7 @@ def named_files(folder: Path) -> set[str]:
     """The file names that the ``checkpoint.json`` in ``folder`` names now (none without a
     readable one): what a save that fails, even after committing its manifest, must keep."""
     try:
-        files = json.loads(_manifest_bytes(folder / MANIFEST))["files"]
+        files = _json(_manifest_bytes(folder / MANIFEST), MANIFEST)["files"]
         return {record["file"] for record in files.values() if isinstance(record["file"], str)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
@@ -168,14 +185,12 @@ def read_manifest(folder: Path, fmt: str, version: int) -> dict[str, Any]:
     checked by :func:`validate_manifest`.
 
     Raises:
-        ValueError: one line naming the manifest: invalid JSON, another format or version, a
-            field missing or of the wrong type, or a model that is not in the catalogue.
+        ValueError: one line naming the manifest: a symbolic link or not a regular file, too
+            large, invalid JSON (or nested too deeply), another format or version, a field
+            missing or of the wrong type, or a model that is not in the catalogue.
     """
     manifest = folder / MANIFEST
-    try:
-        meta = json.loads(_manifest_bytes(manifest))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{manifest}: not valid JSON ({err})") from None
+    meta = _json(_manifest_bytes(manifest), f"{manifest}: not valid JSON")
     return validate_manifest(meta, manifest, fmt, version)
 
 
@@ -210,10 +225,7 @@ def safetensors_values(path: Path) -> int:
         if not 0 < length <= min(MAX_HEADER_BYTES, size - 8):
             raise ValueError(f"{path}: not a safetensors file (it says its header has {length:,} "
                              f"bytes, in a file of {size:,}; the limit is {MAX_HEADER_BYTES:,})")
-        try:
-            header = json.loads(f.read(length))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ValueError(f"{path}: the safetensors header is not JSON") from None
+        header = _json(f.read(length), f"{path}: the safetensors header is not JSON")
     if not isinstance(header, dict):
         raise ValueError(f"{path}: the safetensors header is not a JSON object")
     header.pop("__metadata__", None)
@@ -246,13 +258,18 @@ def safetensors_values(path: Path) -> int:
     return values
 
 
+def _label(entry: catalogue.ModelEntry, kwargs: dict[str, Any]) -> str:
+    """``post_keras(input_size=448)``: the model and its builder arguments, if any."""
+    described = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    return f"{entry.name}({described})" if kwargs else entry.name
+
+
 def expected_values(entry: catalogue.ModelEntry, kwargs: dict[str, Any],
                     framework: Framework, where: str) -> int:
     """How many values a ``framework`` checkpoint of ``entry`` built with ``kwargs`` holds:
     parameters and batch norm's running mean and variance (and torch's batch counter), from
     the spec; a ``ValueError`` beyond :data:`MAX_PARAMS` parameters or when the shapes fail."""
-    described = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-    label = f"{entry.name}({described})"
+    label = _label(entry, kwargs)
     try:
         spec = entry.spec_for(**kwargs)
         params, norms = spec.count_params(), spec.batch_norm_features()
@@ -264,10 +281,49 @@ def expected_values(entry: catalogue.ModelEntry, kwargs: dict[str, Any],
     return params + 2 * sum(norms) + (len(norms) if framework == "torch" else 0)
 
 
+def check_fit(meta: dict[str, Any], spec: Architecture, label: str, where: str) -> None:
+    """Check that the normalisation and class names of the manifest ``meta`` fit the model
+    ``label`` whose architecture is ``spec``: one mean and one standard deviation, or one per
+    input channel, all finite in float32, the deviations positive (at least float32's smallest
+    normal number, so that dividing by them stays finite); no class names, or one per output of a
+    classifier.
+
+    Raises:
+        ValueError: one line starting with ``where`` and naming the field.
+    """
+    channels, outputs = spec.input_shape[0], spec.output_shapes()[-1]
+    norm = meta["normalisation"]
+    for key in ("mean", "std") if norm is not None else ():
+        values = norm[key]
+        if len(values) not in (1, channels):
+            want, plural = ("1", "") if channels == 1 else (f"1 or {channels}", "s")
+            raise ValueError(f'{where}: "normalisation.{key}" has {len(values)} values, not '
+                             f"{want} ({label} takes {channels} input channel{plural})")
+        least = -_FLOAT32_MAX if key == "mean" else _FLOAT32_TINY
+        if not all(least <= v <= _FLOAT32_MAX for v in values):  # False for NaN, too
+            kind = "finite" if key == "mean" else "positive finite"
+            raise ValueError(f'{where}: "normalisation.{key}" must be {kind} float32 numbers, not '
+                             f"{str(values)[:80]}")
+    names = meta["class_names"]
+    if names and len(outputs) == 1 and len(names) != outputs[0]:
+        raise ValueError(f'{where}: "class_names" has {len(names):,} names, but {label} has '
+                         f"{outputs[0]:,} outputs")
+
+
 def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework) -> Checked:
     """Everything about the checkpoint ``folder`` that can be checked without building the model
-    or reading a tensor (the steps of the module docstring); one-line ``ValueError`` naming the
-    file otherwise."""
+    or reading a tensor (the steps of the module docstring).
+
+    Raises:
+        ValueError: one line naming the file: its manifest or a tensor file is a symbolic link
+            (the folder may be one, as ``latest -> runs/7`` is); the manifest is not of the
+            schema (:func:`read_manifest`); builder arguments that the catalogue entry does not
+            declare, or out of its bounds; a model over :data:`MAX_PARAMS`; a normalisation or
+            class names that do not fit the model (:func:`check_fit`); a tensor file name that
+            is not plain, a file that is not regular; a tensor file whose header (or ``.keras``
+            config and weight shapes) is not valid or holds another number of values than the
+            model.
+    """
     meta = read_manifest(folder, fmt, version)
     where = str(folder / MANIFEST)
     entry = catalogue.get(meta["model"]["name"])
@@ -297,8 +353,8 @@ def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework)
                 raise ValueError(f"{files[part]}: holds more than {STATE_FACTOR} values per "
                                  "model value")
     if found != expected:
-        described = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-        raise ValueError(f"{files['model']}: holds {found:,} values, but {entry.name}"
-                         f"({described}) has {expected:,} (parameters and batch-norm "
+        raise ValueError(f"{files['model']}: holds {found:,} values, but "
+                         f"{_label(entry, kwargs)} has {expected:,} (parameters and batch-norm "
                          "statistics)")
+    check_fit(meta, entry.spec_for(**kwargs), _label(entry, kwargs), where)
     return Checked(meta, kwargs, files)
