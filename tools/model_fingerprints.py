@@ -1,4 +1,4 @@
-"""Fingerprints of the catalogue's models: what ``build`` gives for a seed, to the bit.
+"""Fingerprints of the catalogue's models: the weights ``build`` gives for a seed, to the bit.
 
 For every catalogue model and framework, the tensors a fresh model holds (names, shapes, dtypes)
 and a SHA-256 of their bytes in that order; for torch also a summary of the eval-mode output on a

@@ -6,10 +6,10 @@ checkpoint folder before anything is built (light: JSON, the catalogue; h5py for
 ``format_version`` and catalogue ``model``. Loading trusts nothing in the folder: both loaders
 call :func:`check_checkpoint`, which, before a model is built or a tensor allocated,
 
-1. reads ``checkpoint.json`` (in a folder that is not itself a symbolic link; a regular file,
-   not a link, at most :data:`MAX_MANIFEST_BYTES`; JSON that Python's parser reads, so not
-   nested too deeply) and checks its shape (:func:`validate_manifest`): a JSON object whose
-   fields have the expected types, refused with one line naming the field;
+1. reads ``checkpoint.json`` (a regular file, not a symbolic link, at most
+   :data:`MAX_MANIFEST_BYTES`; JSON that Python's parser reads, so not nested too deeply) and
+   checks its shape (:func:`validate_manifest`): a JSON object whose fields have the expected
+   types, refused with one line naming the field;
 2. checks the builder arguments (``model.kwargs``) against those the catalogue entry declares,
    names and bounds (:meth:`~cnnbook.models.catalogue.ModelEntry.check_args`);
 3. derives from the spec and those arguments how many values the model's tensor file must hold
@@ -352,9 +352,9 @@ def check_checkpoint(folder: Path, fmt: str, version: int, framework: Framework)
             if safetensors_values(files[part]) > STATE_FACTOR * expected:
                 raise ValueError(f"{files[part]}: holds more than {STATE_FACTOR} values per "
                                  "model value")
+    label = _label(entry, kwargs)
     if found != expected:
-        raise ValueError(f"{files['model']}: holds {found:,} values, but "
-                         f"{_label(entry, kwargs)} has {expected:,} (parameters and batch-norm "
-                         "statistics)")
-    check_fit(meta, entry.spec_for(**kwargs), _label(entry, kwargs), where)
+        raise ValueError(f"{files['model']}: holds {found:,} values, but {label} has "
+                         f"{expected:,} (parameters and batch-norm statistics)")
+    check_fit(meta, entry.spec_for(**kwargs), label, where)
     return Checked(meta, kwargs, files)
