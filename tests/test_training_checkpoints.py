@@ -277,5 +277,5 @@ def test_training_imports_without_safetensors_and_checkpoints_name_the_extra():
             "assert callable(t.fit) and callable(t.predict)\n"
             "try:\n    t.load_checkpoint\nexcept ImportError as err:\n    print(err)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert ("'safetensors' is needed for checkpoints: pip install 'cnnbook[torch] @ "
+    assert ("'safetensors' is needed for this feature: pip install 'cnnbook[torch] @ "
             "git+https://github.com/cnnbook/cnnbook@main'") in out.stdout

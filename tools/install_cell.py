@@ -7,10 +7,11 @@ A reader who opens a chapter on Colab or Binder, or in a fresh Jupyter, runs its
 It checks, module by module, what the chapter needs: ``cnnbook`` itself (installed from
 ``git+<repository.url>@<repository.branch>`` of ``_config.yml``, the one place the repository is
 named, and never from the package index, where the name cnnbook is not this project's), the
-frameworks its ``cnnbook`` imports need (read from the package: a module's top-level ``require()``
-calls and framework imports, followed through cnnbook's own imports and its packages' lazy
-``_WHERE`` tables), the frameworks and other packages it imports itself, and the modules its
-notebook metadata declares (``cnnbook.requires``). It pip-installs only the missing ones, each on
+frameworks its ``cnnbook`` imports need (read from the package: a module's framework imports at
+top level, inside ``with needs(...)`` too, and its top-level ``require()`` calls, followed
+through cnnbook's own imports and its packages' lazy ``_WHERE`` tables), the frameworks and
+other packages it imports itself, and the modules its notebook metadata declares
+(``cnnbook.requires``). It pip-installs only the missing ones, each on
 its own (``torch>=2.4``, not ``cnnbook[torch]``), so a preinstalled torch, TensorFlow or Keras (as
 on Colab) is never replaced. Where everything is importable (``make book``, nbval, Binder) the
 cell does nothing and prints nothing, so it stores no output. On Colab without a GPU, a chapter
@@ -78,7 +79,7 @@ def _module_file(name: str) -> Path | None:
 
 
 def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
-    """Statements that run on import: the body, with ``try``/``if`` blocks opened."""
+    """Statements that run on import: the body, with ``try``/``if``/``with`` blocks opened."""
     found: list[ast.stmt] = []
     for node in body:
         found.append(node)
@@ -88,6 +89,8 @@ def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
                 found += _module_level(handler.body)
         elif isinstance(node, ast.If):
             found += _module_level([*node.body, *node.orelse])
+        elif isinstance(node, ast.With):  # with needs("torch"): import torch
+            found += _module_level(node.body)
     return found
 
 

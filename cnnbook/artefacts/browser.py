@@ -15,18 +15,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")
-import torch  # noqa: E402
+with needs("torch"):
+    import torch
 
-from cnnbook.artefacts.store import ArtefactError  # noqa: E402
-from cnnbook.datasets import class_names, load  # noqa: E402
-from cnnbook.datasets.torch_data import to_tensors  # noqa: E402
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.export import export_model, load_exported  # noqa: E402
-from cnnbook.seeding import seed_everything  # noqa: E402
-from cnnbook.training import History, fit, resolve_device  # noqa: E402
+from cnnbook.artefacts.store import ArtefactError
+from cnnbook.datasets import class_names, load
+from cnnbook.datasets.torch_data import to_tensors
+from cnnbook.models import catalogue
+from cnnbook.models.export import export_model, load_exported
+from cnnbook.seeding import seed_everything
+from cnnbook.training import History, fit, resolve_device
 
 __all__ = ["make_browser_model", "train_classifier"]
 

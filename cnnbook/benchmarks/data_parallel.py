@@ -20,15 +20,15 @@ import json
 import time
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
+with needs("torch"):
+    import torch
 
-from cnnbook.benchmarks.worker import DEFAULT_MODEL, PREFIX  # noqa: E402
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.training import fit, resolve_device, sync  # noqa: E402
-from cnnbook.training.distributed import (  # noqa: E402
+from cnnbook.benchmarks.worker import DEFAULT_MODEL, PREFIX
+from cnnbook.models import catalogue
+from cnnbook.training import fit, resolve_device, sync
+from cnnbook.training.distributed import (
     close_distributed,
     init_distributed,
     is_main,

@@ -27,19 +27,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
-from cnnbook.benchmarks.ladder import RUNGS, Rung, Settings  # noqa: E402
-from cnnbook.benchmarks.worker import DEFAULT_MODEL, PREFIX  # noqa: E402
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.training import TensorBatches, evaluate, fit, resolve_device, sync  # noqa: E402
-from cnnbook.training.callbacks import Callback  # noqa: E402
-from cnnbook.training.loops import tutorial_steps  # noqa: E402
-from cnnbook.training.speed import has_native_bf16  # noqa: E402
+from cnnbook.benchmarks.ladder import RUNGS, Rung, Settings
+from cnnbook.benchmarks.worker import DEFAULT_MODEL, PREFIX
+from cnnbook.models import catalogue
+from cnnbook.training import TensorBatches, evaluate, fit, resolve_device, sync
+from cnnbook.training.callbacks import Callback
+from cnnbook.training.loops import tutorial_steps
+from cnnbook.training.speed import has_native_bf16
 
 __all__ = ["Clock", "Memory", "Stretches", "train_to_target"]
 

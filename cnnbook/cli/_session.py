@@ -13,21 +13,21 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
-from cnnbook.cli import BadInput  # noqa: E402
-from cnnbook.cli._common import device as checked_device  # noqa: E402
-from cnnbook.cli._common import open_checkpoint, write_json  # noqa: E402
-from cnnbook.datasets.torch_data import to_tensors  # noqa: E402
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.seeding import seed_everything  # noqa: E402
-from cnnbook.training import fit  # noqa: E402
-from cnnbook.training.callbacks import Callback  # noqa: E402
-from cnnbook.training.checkpoints import MANIFEST, save_checkpoint  # noqa: E402
+from cnnbook.cli import BadInput
+from cnnbook.cli._common import device as checked_device
+from cnnbook.cli._common import open_checkpoint, write_json
+from cnnbook.datasets.torch_data import to_tensors
+from cnnbook.models import catalogue
+from cnnbook.seeding import seed_everything
+from cnnbook.training import fit
+from cnnbook.training.callbacks import Callback
+from cnnbook.training.checkpoints import MANIFEST, save_checkpoint
 
 __all__ = ["HISTORY", "Session", "start"]
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("tensorflow")  # an ImportError that names the extra to install when tensorflow is missing
-import tensorflow as tf  # noqa: E402
-
+with needs("tensorflow"):
+    import tensorflow as tf
 
 def _scale(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return tf.cast(images, tf.float32) / 255.0, labels

@@ -12,12 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
-
+with needs("torch"):
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
 
 def to_tensors(x: np.ndarray, y: np.ndarray, mean: Sequence[float] | None = None,
                std: Sequence[float] | None = None) -> tuple[torch.Tensor, torch.Tensor]:

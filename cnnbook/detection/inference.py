@@ -11,18 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-from torch import nn  # noqa: E402
+with needs("torch"):
+    from torch import nn
 
-from cnnbook.detection.targets import (  # noqa: E402
+from cnnbook.detection.targets import (
     DEFAULT_LAYOUT,
     Detections,
     TargetLayout,
     decode_detections,
 )
-from cnnbook.training.fit import predict  # noqa: E402
+from cnnbook.training.fit import predict
 
 __all__ = ["detect", "predict_maps"]
 

@@ -17,14 +17,14 @@ The loss is a plain ``nn.Module`` ``loss(outputs, targets) -> scalar``, so it go
 
 from __future__ import annotations
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
 
-from cnnbook.detection.targets import DEFAULT_LAYOUT, TargetLayout  # noqa: E402
+from cnnbook.detection.targets import DEFAULT_LAYOUT, TargetLayout
 
 __all__ = ["CenterNetLoss"]
 

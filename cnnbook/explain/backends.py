@@ -27,13 +27,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cnnbook._optional import require
+import numpy as np
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import numpy as np  # noqa: E402
-from torch import nn  # noqa: E402
+from cnnbook._optional import needs
 
-from cnnbook.explain._checks import Target, as_targets  # noqa: E402
+with needs("torch"):
+    from torch import nn
+
+from cnnbook.explain._checks import Target, as_targets
 
 __all__ = ["BACKENDS", "available_backends", "keras_grad_cams", "main"]
 

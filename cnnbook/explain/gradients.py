@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from cnnbook._optional import require
+import numpy as np
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from cnnbook._optional import needs
 
-from cnnbook.explain._checks import Target, as_targets, batches  # noqa: E402
-from cnnbook.explain.hooks import evaluating, to_tensor  # noqa: E402
-from cnnbook.explain.maps import smooth_grad  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
+
+from cnnbook.explain._checks import Target, as_targets, batches
+from cnnbook.explain.hooks import evaluating, to_tensor
+from cnnbook.explain.maps import smooth_grad
 
 __all__ = ["METHODS", "input_gradient", "saliency"]
 

@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from cnnbook._optional import require
+import numpy as np
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from cnnbook._optional import needs
 
-from cnnbook.explain._checks import batches  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
+
+from cnnbook.explain._checks import batches
 
 __all__ = ["activations", "capture", "evaluating", "find_layer", "predictor", "to_tensor"]
 

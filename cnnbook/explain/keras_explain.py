@@ -26,14 +26,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from cnnbook._optional import require
+import numpy as np
 
-require("keras")  # an ImportError that names the extra to install when keras is missing
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+from cnnbook._optional import needs, require
 
-from cnnbook.explain._checks import Target, as_targets, batches  # noqa: E402
-from cnnbook.explain.maps import smooth_grad  # noqa: E402
+with needs("keras"):
+    import keras
+
+from cnnbook.explain._checks import Target, as_targets, batches
+from cnnbook.explain.maps import smooth_grad
 
 __all__ = ["keras_activations", "keras_grad_cam", "keras_predictor", "keras_saliency"]
 

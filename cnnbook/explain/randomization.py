@@ -17,16 +17,17 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cnnbook._optional import require
+import numpy as np
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from cnnbook._optional import needs
 
-from cnnbook.explain._checks import Target, as_targets  # noqa: E402
-from cnnbook.explain.hooks import evaluating, find_layer, to_tensor  # noqa: E402
-from cnnbook.explain.sanity import rank_correlation  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
+
+from cnnbook.explain._checks import Target, as_targets
+from cnnbook.explain.hooks import evaluating, find_layer, to_tensor
+from cnnbook.explain.sanity import rank_correlation
 
 __all__ = ["cascading_randomization", "layers_top_down"]
 

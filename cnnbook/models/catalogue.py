@@ -29,6 +29,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
+from cnnbook._optional import EXTRA
 from cnnbook.models.layers import (
     ActivationSpec,
     BatchNorm2dSpec,
@@ -51,7 +52,7 @@ __all__ = ["CATALOGUE", "FRAMEWORKS", "BuilderArg", "ModelEntry", "entries", "ge
 Task = Literal["classification", "segmentation", "detection"]
 Framework = Literal["torch", "keras"]
 FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
-EXTRAS = {"torch": "torch", "keras": "tf"}  # the pip extra that provides each framework
+EXTRAS = {framework: EXTRA[framework] for framework in FRAMEWORKS}  # the pip extra of each
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 from cnnbook.models import layers as spec
 from cnnbook.models.specs import Architecture
 
-require("keras")  # an ImportError that names the extra to install when keras is missing
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+with needs("keras"):
+    import keras
+    from keras import layers
 
 __all__ = ["build_keras"]
 

@@ -31,13 +31,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 from cnnbook.models.twins import register
 
-require("keras")  # an ImportError that names the extra to install when keras is missing
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
-
+with needs("keras"):
+    import keras
+    from keras import layers
 
 def post_tensorflow(input_shape: tuple[int, int, int] = (28, 28, 1),
                           num_classes: int = 10) -> keras.Model:

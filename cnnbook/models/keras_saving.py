@@ -41,15 +41,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cnnbook._atomic import fsync_dir, write_atomic
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("keras")
-import keras  # noqa: E402
+with needs("keras"):
+    import keras
 
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
-from cnnbook.models.summary import count_params  # noqa: E402
-from cnnbook.report import package_versions  # noqa: E402
+from cnnbook.models import catalogue
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files
+from cnnbook.models.summary import count_params
+from cnnbook.report import package_versions
 
 __all__ = ["FORMAT", "KerasCheckpoint", "keras_probabilities",
            "load_keras_checkpoint", "save_keras_checkpoint"]

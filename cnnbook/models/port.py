@@ -34,14 +34,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnnbook._optional import require
+import numpy as np
 
-require("keras")  # an ImportError that names the extra to install when keras is missing
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+from cnnbook._optional import needs
+
+with needs("keras", "torch"):
+    import keras
+    import torch
+    from torch import nn
 
 __all__ = [
     "conv_kernel_keras_to_torch",

@@ -23,14 +23,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 from cnnbook.models import layers as spec
 from cnnbook.models.shapes import Shape, output_shapes
 from cnnbook.models.specs import Architecture
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
 __all__ = ["GlobalPool2d", "SpecBlock", "SpecNet", "build_torch"]
 

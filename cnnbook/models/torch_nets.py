@@ -29,16 +29,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 from cnnbook.models.layers import Conv2dSpec, Pool2dSpec
 from cnnbook.models.shapes import receptive_field
 from cnnbook.models.twins import register
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-
+with needs("torch"):
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
 
 def flatten_size(features: Callable[[torch.Tensor], torch.Tensor], in_channels: int,
                  input_size: int) -> int:

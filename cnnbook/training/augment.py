@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+with needs("torch"):
+    import torch
+    import torch.nn.functional as F
 
-from cnnbook.training.batching import epoch_seed  # noqa: E402
+from cnnbook.training.batching import epoch_seed
 
 __all__ = ["Augmentation", "Step", "compose", "cutout", "random_crop", "random_flip"]
 

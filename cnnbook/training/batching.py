@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
+with needs("torch"):
+    import torch
 
-from cnnbook.training.devices import resolve_device  # noqa: E402
+from cnnbook.training.devices import resolve_device
 
 __all__ = ["Data", "TensorBatches", "epoch_seed", "make_batches", "set_epoch", "split_validation"]
 

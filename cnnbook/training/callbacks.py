@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
-from cnnbook.training.distributed import is_main  # noqa: E402
+from cnnbook.training.distributed import is_main
 
 if TYPE_CHECKING:  # checkpoints need safetensors, imported only when a checkpoint is written
     from cnnbook.training.checkpoints import Normalisation

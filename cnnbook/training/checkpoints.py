@@ -38,25 +38,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-try:
+with needs("torch", "safetensors"):  # the torch extra installs both
     import safetensors
     import safetensors.torch
-except ImportError as err:  # the torch extra installs it
-    from cnnbook._optional import install_hint
+    import torch
+    from torch import nn
 
-    raise ImportError(f"'safetensors' is needed for checkpoints: {install_hint('torch')}"
-                      ) from err
-
-from cnnbook._atomic import write_atomic as _write_atomic  # noqa: E402
-from cnnbook.models import catalogue  # noqa: E402
-from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files  # noqa: E402
-from cnnbook.report import package_versions  # noqa: E402
+from cnnbook._atomic import write_atomic as _write_atomic
+from cnnbook.models import catalogue
+from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files
+from cnnbook.report import package_versions
 
 __all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
+with needs("torch"):
+    import torch
 
 __all__ = ["resolve_device", "sync"]
 

@@ -48,12 +48,12 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-import torch.distributed as dist  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    import torch.distributed as dist
+    from torch import nn
 
 __all__ = ["all_reduce_sum", "close_distributed", "init_distributed", "is_distributed",
            "is_main", "rank", "world_size", "wrap_model"]

@@ -14,16 +14,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
-from cnnbook.progress import progress  # noqa: E402
-from cnnbook.training.devices import sync  # noqa: E402
-from cnnbook.training.distributed import all_reduce_sum  # noqa: E402
-from cnnbook.training.speed import Speed  # noqa: E402
+from cnnbook.progress import progress
+from cnnbook.training.devices import sync
+from cnnbook.training.distributed import all_reduce_sum
+from cnnbook.training.speed import Speed
 
 __all__ = ["run_epoch", "run_evaluation"]
 

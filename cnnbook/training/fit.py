@@ -40,25 +40,25 @@ from typing import Any, Literal
 
 import numpy as np
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
-from cnnbook.seeding import seed_everything  # noqa: E402
-from cnnbook.training import distributed  # noqa: E402
-from cnnbook.training.batching import (  # noqa: E402
+from cnnbook.seeding import seed_everything
+from cnnbook.training import distributed
+from cnnbook.training.batching import (
     Data,
     epoch_seed,
     make_batches,
     set_epoch,
     split_validation,
 )
-from cnnbook.training.callbacks import Callback  # noqa: E402
-from cnnbook.training.devices import resolve_device  # noqa: E402
-from cnnbook.training.epoch import Scheduler, run_epoch, run_evaluation  # noqa: E402
-from cnnbook.training.speed import Speed  # noqa: E402
+from cnnbook.training.callbacks import Callback
+from cnnbook.training.devices import resolve_device
+from cnnbook.training.epoch import Scheduler, run_epoch, run_evaluation
+from cnnbook.training.speed import Speed
 
 __all__ = ["History", "evaluate", "fit", "predict"]
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
 __all__ = ["hand_written_epoch", "tutorial_steps"]
 

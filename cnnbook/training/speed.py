@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnbook._optional import require
+from cnnbook._optional import needs
 
-require("torch")  # an ImportError that names the extra to install when torch is missing
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+with needs("torch"):
+    import torch
+    from torch import nn
 
 __all__ = ["PRECISIONS", "Speed", "has_native_bf16"]
 
