@@ -208,8 +208,7 @@ def test_sigint_to_a_running_command_exits_130_with_one_line():
 
 def test_a_reader_that_stops_reading_is_not_an_error(capsys, monkeypatch):
     """`cnnbook models | head`: the pipe closes, the command stops quietly with status 0."""
-    from cnnbook.cli import main
-    from cnnbook.cli import models as models_cli
+    from cnnbook.cli import main, models as models_cli
 
     def closed_pipe(args):
         raise BrokenPipeError(32, "Broken pipe")

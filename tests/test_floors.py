@@ -11,8 +11,7 @@ import tomllib
 import pytest
 
 from cnnbook import floors
-from tools import floors as floors_tool
-from tools import toc
+from tools import floors as floors_tool, toc
 
 ROOT = floors.TABLE.parents[1]
 HIDDEN = {"remove-cell", "remove-input"}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 from torchmetrics.classification import MulticlassAccuracy, MulticlassJaccardIndex
 

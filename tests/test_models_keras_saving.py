@@ -13,8 +13,7 @@ import pytest
 keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
 
 from cnnbook.cli._common import is_keras_checkpoint
-from cnnbook.models import catalogue
-from cnnbook.models import keras_saving as ks
+from cnnbook.models import catalogue, keras_saving as ks
 from cnnbook.models.keras_saving import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
 
 DIGITS = tuple(str(i) for i in range(10))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, target
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st, target
 
 from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, conv_output_size
 from tests.helpers import rel_err

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, target
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st, target
 
 from cnnbook.ops import (
     cross_entropy,

@@ -8,8 +8,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, target
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st, target
 
 from cnnbook.ops import conv2d, conv2d_backward, conv2d_loop, cross_entropy, softmax
 from tests.helpers import rel_err

@@ -9,7 +9,7 @@ It checks, module by module, what the chapter needs: ``cnnbook`` itself (install
 named, and never from the package index, where the name cnnbook is not this project's), the
 frameworks its ``cnnbook`` imports need (read from the package: a module's framework imports at
 top level, inside ``with needs(...)`` too, and its top-level ``require()`` calls, followed
-through cnnbook's own imports and its packages' lazy ``_WHERE`` tables), the frameworks and
+through cnnbook's own imports and its packages' lazy exports, ``cnnbook._lazy``), the frameworks and
 other packages it imports itself, and the modules its notebook metadata declares
 (``cnnbook.requires``). It pip-installs only the missing ones, each on
 its own (``torch>=2.4``, not ``cnnbook[torch]``), so a preinstalled torch, TensorFlow or Keras (as
@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from cnnbook import _lazy
 from tools.toc import source, toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +79,12 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
+def _type_checking(node: ast.stmt) -> bool:
+    """``if TYPE_CHECKING:``: imports that never run (a package's lazy exports, cnnbook._lazy)."""
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and \
+        node.test.id == "TYPE_CHECKING"
+
+
 def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements that run on import: the body, with ``try``/``if``/``with`` blocks opened."""
     found: list[ast.stmt] = []
@@ -87,7 +94,7 @@ def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
             found += _module_level([*node.body, *node.orelse, *node.finalbody])
             for handler in node.handlers:
                 found += _module_level(handler.body)
-        elif isinstance(node, ast.If):
+        elif isinstance(node, ast.If) and not _type_checking(node):
             found += _module_level([*node.body, *node.orelse])
         elif isinstance(node, ast.With):  # with needs("torch"): import torch
             found += _module_level(node.body)
@@ -121,9 +128,10 @@ def _top_level(path: Path) -> tuple[set[str], set[str], dict[str, str]]:
             if getattr(call.func, "id", None) == "require" and call.args and \
                     isinstance(call.args[0], ast.Constant):
                 frameworks.add(str(call.args[0].value).split(".")[0])
-        elif isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "_WHERE"
-                                                  for t in node.targets):
-            lazy = {k: f"{package}.{v}" for k, v in ast.literal_eval(node.value).items()}
+        elif _type_checking(node) and path.name == "__init__.py":
+            for name, source in _lazy.table(path).items():  # "cnnbook.plots.images:show_images"
+                module, _, attr = source.partition(":")
+                lazy[name] = f"{package}.{attr}" if module == package else module
         elif isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
             for leaf in ast.walk(node):  # lazy modules named in full ("cnnbook.x.y")
                 if isinstance(leaf, ast.Constant) and isinstance(leaf.value, str) and \

@@ -20,8 +20,7 @@ with needs("torch"):
     from torch import nn
 
 from cnnbook.cli import BadInput
-from cnnbook.cli._common import device as checked_device
-from cnnbook.cli._common import open_checkpoint, write_json
+from cnnbook.cli._common import device as checked_device, open_checkpoint, write_json
 from cnnbook.datasets.torch_data import to_tensors
 from cnnbook.models import catalogue
 from cnnbook.seeding import seed_everything

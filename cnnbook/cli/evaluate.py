@@ -19,8 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from cnnbook.cli import BadInput
-from cnnbook.cli._common import check_fit, get_data, get_model, open_checkpoint, write_json
-from cnnbook.cli._common import device as checked_device
+from cnnbook.cli._common import (
+    check_fit,
+    device as checked_device,
+    get_data,
+    get_model,
+    open_checkpoint,
+    write_json,
+)
 from cnnbook.datasets.fetch import locate
 from cnnbook.datasets.loaders import load
 

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from cnnbook.cli import BadInput
-from cnnbook.cli._common import device as checked_device
 from cnnbook.cli._common import (
+    device as checked_device,
     get_model,
     is_keras_checkpoint,
     open_checkpoint,

@@ -14,31 +14,29 @@ above load their module on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-_WHERE = {
-    "ALPHA": "targets",
-    "Detections": "targets",
-    "TargetLayout": "targets",
-    "decode_detections": "targets",
-    "encode_targets": "targets",
-    "peaks": "targets",
-    "centre_box_detections": "baseline",
-    "mean_box_size": "baseline",
-    "CenterNetLoss": "loss",
-    "detect": "inference",
-    "predict_maps": "inference",
-}
+from cnnbook import _lazy
 
-__all__ = sorted(_WHERE)
+if TYPE_CHECKING:
+    from cnnbook.detection.baseline import (
+        centre_box_detections as centre_box_detections,
+        mean_box_size as mean_box_size,
+    )
+    from cnnbook.detection.inference import (
+        detect as detect,
+        predict_maps as predict_maps,
+    )
+    from cnnbook.detection.loss import (
+        CenterNetLoss as CenterNetLoss,
+    )
+    from cnnbook.detection.targets import (
+        ALPHA as ALPHA,
+        Detections as Detections,
+        TargetLayout as TargetLayout,
+        decode_detections as decode_detections,
+        encode_targets as encode_targets,
+        peaks as peaks,
+    )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"cnnbook.detection.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'cnnbook.detection' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, __file__)

@@ -35,54 +35,66 @@ names above load their module on first use, and only that module's framework.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-_WHERE = {
-    "TopPatches": "patches",
-    "field_box": "patches",
-    "layer_field": "patches",
-    "orientation_coherence": "patches",
-    "top_activations": "patches",
-    "top_patches": "patches",
-    "occlusion": "perturbation",
-    "normalize": "maps",
-    "resize": "maps",
-    "smooth_grad": "maps",
-    "DeletionResult": "sanity",
-    "InkMass": "sanity",
-    "deletion_test": "sanity",
-    "dilate": "sanity",
-    "ink_mass": "sanity",
-    "random_mask": "sanity",
-    "rank_correlation": "sanity",
-    "top_mask": "sanity",
-    "Projection": "features",
-    "class_separation": "features",
-    "pca": "features",
-    "activations": "hooks",
-    "find_layer": "hooks",
-    "predictor": "hooks",
-    "saliency": "gradients",
-    "grad_cam": "gradcam",
-    "cascading_randomization": "randomization",
-    "layers_top_down": "randomization",
-    "keras_activations": "keras_explain",
-    "keras_grad_cam": "keras_explain",
-    "keras_predictor": "keras_explain",
-    "keras_saliency": "keras_explain",
-    "available_backends": "backends",
-    "keras_grad_cams": "backends",
-}
+from cnnbook import _lazy
 
-__all__ = sorted(_WHERE)
+if TYPE_CHECKING:
+    from cnnbook.explain.backends import (
+        available_backends as available_backends,
+        keras_grad_cams as keras_grad_cams,
+    )
+    from cnnbook.explain.features import (
+        Projection as Projection,
+        class_separation as class_separation,
+        pca as pca,
+    )
+    from cnnbook.explain.gradcam import (
+        grad_cam as grad_cam,
+    )
+    from cnnbook.explain.gradients import (
+        saliency as saliency,
+    )
+    from cnnbook.explain.hooks import (
+        activations as activations,
+        find_layer as find_layer,
+        predictor as predictor,
+    )
+    from cnnbook.explain.keras_explain import (
+        keras_activations as keras_activations,
+        keras_grad_cam as keras_grad_cam,
+        keras_predictor as keras_predictor,
+        keras_saliency as keras_saliency,
+    )
+    from cnnbook.explain.maps import (
+        normalize as normalize,
+        resize as resize,
+        smooth_grad as smooth_grad,
+    )
+    from cnnbook.explain.patches import (
+        TopPatches as TopPatches,
+        field_box as field_box,
+        layer_field as layer_field,
+        orientation_coherence as orientation_coherence,
+        top_activations as top_activations,
+        top_patches as top_patches,
+    )
+    from cnnbook.explain.perturbation import (
+        occlusion as occlusion,
+    )
+    from cnnbook.explain.randomization import (
+        cascading_randomization as cascading_randomization,
+        layers_top_down as layers_top_down,
+    )
+    from cnnbook.explain.sanity import (
+        DeletionResult as DeletionResult,
+        InkMass as InkMass,
+        deletion_test as deletion_test,
+        dilate as dilate,
+        ink_mass as ink_mass,
+        random_mask as random_mask,
+        rank_correlation as rank_correlation,
+        top_mask as top_mask,
+    )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"cnnbook.explain.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'cnnbook.explain' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, __file__)

@@ -16,36 +16,32 @@ implementations.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-_WHERE = {
-    "CocoReference": "coco",
-    "coco_reference": "coco",
-    "COCO_IOU_THRESHOLDS": "detection",
-    "COCO_RECALL_THRESHOLDS": "detection",
-    "DetectionScores": "detection",
-    "batched_nms": "detection",
-    "box_iou": "detection",
-    "evaluate_detections": "detection",
-    "nms": "detection",
-    "SegmentationScores": "segmentation",
-    "confusion_matrix": "segmentation",
-    "mean_iou": "segmentation",
-    "per_class_iou": "segmentation",
-    "pixel_accuracy": "segmentation",
-    "present_classes": "segmentation",
-    "segmentation_scores": "segmentation",
-}
+from cnnbook import _lazy
 
-__all__ = sorted(_WHERE)
+if TYPE_CHECKING:
+    from cnnbook.metrics.coco import (
+        CocoReference as CocoReference,
+        coco_reference as coco_reference,
+    )
+    from cnnbook.metrics.detection import (
+        COCO_IOU_THRESHOLDS as COCO_IOU_THRESHOLDS,
+        COCO_RECALL_THRESHOLDS as COCO_RECALL_THRESHOLDS,
+        DetectionScores as DetectionScores,
+        batched_nms as batched_nms,
+        box_iou as box_iou,
+        evaluate_detections as evaluate_detections,
+        nms as nms,
+    )
+    from cnnbook.metrics.segmentation import (
+        SegmentationScores as SegmentationScores,
+        confusion_matrix as confusion_matrix,
+        mean_iou as mean_iou,
+        per_class_iou as per_class_iou,
+        pixel_accuracy as pixel_accuracy,
+        present_classes as present_classes,
+        segmentation_scores as segmentation_scores,
+    )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"cnnbook.metrics.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'cnnbook.metrics' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, __file__)

@@ -24,41 +24,52 @@ the submodules load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-_WHERE = {
-    "show_images": "images",
-    "show_kernels": "images",
-    "show_feature_maps": "images",
-    "show_panels": "panels",
-    "show_heatmap": "panels",
-    "show_conv_step": "diagrams",
-    "show_conv_windows": "diagrams",
-    "show_receptive_fields": "diagrams",
-    "plot_class_counts": "charts",
-    "plot_bars": "charts",
-    "plot_history": "training",
-    "plot_time_to_accuracy": "training",
-    "plot_confusion_matrix": "training",
-    "show_predictions": "training",
-    "show_attributions": "explain",
-    "show_top_patches": "explain",
-    "show_colour_filters": "explain",
-    "plot_feature_space": "explain",
-    "show_detections": "detection",
-    "plot_pr_curves": "detection",
-    "show_segmentations": "segmentation",
-}
-_SUBMODULES = ("style", "images", "panels", "diagrams", "charts", "training", "explain",
-               "detection", "segmentation")
+from cnnbook import _lazy
 
-__all__ = sorted([*_WHERE, "style"])
+if TYPE_CHECKING:
+    from cnnbook.plots import (
+        style as style,
+    )
+    from cnnbook.plots.charts import (
+        plot_bars as plot_bars,
+        plot_class_counts as plot_class_counts,
+    )
+    from cnnbook.plots.detection import (
+        plot_pr_curves as plot_pr_curves,
+        show_detections as show_detections,
+    )
+    from cnnbook.plots.diagrams import (
+        show_conv_step as show_conv_step,
+        show_conv_windows as show_conv_windows,
+        show_receptive_fields as show_receptive_fields,
+    )
+    from cnnbook.plots.explain import (
+        plot_feature_space as plot_feature_space,
+        show_attributions as show_attributions,
+        show_colour_filters as show_colour_filters,
+        show_top_patches as show_top_patches,
+    )
+    from cnnbook.plots.images import (
+        show_feature_maps as show_feature_maps,
+        show_images as show_images,
+        show_kernels as show_kernels,
+    )
+    from cnnbook.plots.panels import (
+        show_heatmap as show_heatmap,
+        show_panels as show_panels,
+    )
+    from cnnbook.plots.segmentation import (
+        show_segmentations as show_segmentations,
+    )
+    from cnnbook.plots.training import (
+        plot_confusion_matrix as plot_confusion_matrix,
+        plot_history as plot_history,
+        plot_time_to_accuracy as plot_time_to_accuracy,
+        show_predictions as show_predictions,
+    )
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"cnnbook.plots.{_WHERE[name]}"), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"cnnbook.plots.{name}")
-    raise AttributeError(f"module 'cnnbook.plots' has no attribute {name!r}")
+__getattr__, __dir__, __all__ = _lazy.attach(__name__, __file__,
+    submodules=("images", "panels", "diagrams", "charts", "training", "explain", "detection",
+                "segmentation"))

@@ -21,21 +21,21 @@ This is a framework package: importing it imports torch (or raises an ImportErro
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
+from cnnbook import _lazy
 from cnnbook.training.batching import TensorBatches, split_validation
 from cnnbook.training.callbacks import BestCheckpoint, Callback, EarlyStopping
 from cnnbook.training.devices import resolve_device, sync
 from cnnbook.training.fit import History, evaluate, fit, predict
 
-_CHECKPOINTS = ("Checkpoint", "load_checkpoint", "save_checkpoint")
+if TYPE_CHECKING:  # loaded on first use: they need safetensors
+    from cnnbook.training.checkpoints import (
+        Checkpoint as Checkpoint,
+        load_checkpoint as load_checkpoint,
+        save_checkpoint as save_checkpoint,
+    )
 
+__getattr__, __dir__, _LAZY = _lazy.attach(__name__, __file__)
 __all__ = ["BestCheckpoint", "Callback", "EarlyStopping", "History", "TensorBatches", "evaluate",
-           "fit", "predict", "resolve_device", "split_validation", "sync", *_CHECKPOINTS]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _CHECKPOINTS:
-        return getattr(importlib.import_module("cnnbook.training.checkpoints"), name)
-    raise AttributeError(f"module 'cnnbook.training' has no attribute {name!r}")
+           "fit", "predict", "resolve_device", "split_validation", "sync", *_LAZY]
