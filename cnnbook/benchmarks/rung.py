@@ -34,7 +34,7 @@ with needs("torch"):
     from torch import nn
 
 from cnnbook.benchmarks.ladder import RUNGS, Rung, Settings
-from cnnbook.benchmarks.worker import DEFAULT_MODEL, PREFIX
+from cnnbook.benchmarks.worker import DEFAULT_MODEL, Handler, answer_requests
 from cnnbook.models import catalogue
 from cnnbook.training import TensorBatches, evaluate, fit, resolve_device, sync
 from cnnbook.training.callbacks import Callback
@@ -228,34 +228,28 @@ def train_to_target(rung: Rung, settings: Settings, data: tuple[Split, Split, Sp
 
 def serve(rung: Rung, model_name: str = DEFAULT_MODEL) -> None:
     """Answer requests for ``rung`` from stdin until ``exit`` (see the module docstring)."""
-    out = sys.stdout
-    sys.stdout = sys.stderr  # whatever torch prints stays off the protocol channel
-    device = resolve_device("auto")
-    data: dict[str, tuple[Split, Split, Split]] = {}
-    for line in sys.stdin:
-        request = json.loads(line)
-        task = request.pop("task")
-        try:
-            if task == "exit":
-                break
+    def start() -> Handler:
+        device = resolve_device("auto")
+        data: dict[str, tuple[Split, Split, Split]] = {}
+
+        def handle(task: str, request: dict[str, Any]) -> dict[str, Any]:
             if task == "ready":
-                answer: dict[str, Any] = {"torch": torch.__version__, "device": str(device),
-                                          "native_bf16": has_native_bf16(device)}
-            elif task == "run":
-                settings = Settings(**request["settings"])
-                key = json.dumps([settings.limit, settings.validation, settings.test_limit,
-                                  settings.seed])
-                if key not in data:
-                    data.clear()
-                    data[key] = load_data(settings)
-                answer = train_to_target(rung, settings, data[key], device, model_name,
-                                         request.get("repeat", 0))
-            else:
+                return {"torch": torch.__version__, "device": str(device),
+                        "native_bf16": has_native_bf16(device)}
+            if task != "run":
                 raise ValueError(f"unknown task {task!r}")
-        except Exception as err:
-            answer = {"error": f"{type(err).__name__}: {err}"}
-        out.write(PREFIX + json.dumps(answer) + "\n")
-        out.flush()
+            settings = Settings(**request["settings"])
+            key = json.dumps([settings.limit, settings.validation, settings.test_limit,
+                              settings.seed])
+            if key not in data:
+                data.clear()
+                data[key] = load_data(settings)
+            return train_to_target(rung, settings, data[key], device, model_name,
+                                   request.get("repeat", 0))
+
+        return handle
+
+    answer_requests(start)
 
 
 def main(argv: list[str] | None = None) -> None:

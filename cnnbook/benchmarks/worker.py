@@ -28,10 +28,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from cnnbook.arrays import batches
 from cnnbook.models import catalogue
 from cnnbook.models.catalogue import ModelEntry
 
@@ -149,7 +151,7 @@ class TorchSide:
                                           batch_size=batch_size, device=self.device)
         model.eval()
         with t.no_grad():
-            out = t.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+            out = t.cat([model(x[part]) for part in batches(len(x), batch_size)])
         self.sync()
         return out
 
@@ -189,34 +191,57 @@ class TorchSide:
                 "test_images": len(xt)}
 
 
-def serve(framework: str, model: str = DEFAULT_MODEL) -> None:
-    """Answer requests about catalogue ``model`` in ``framework`` from stdin until ``exit``."""
+Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def answer_requests(start: Callable[[], Handler]) -> None:
+    """The worker side of the protocol, for every kind of worker: ``start()`` sets the worker up
+    and returns its handler; then each stdin line is one JSON request ``{"task": ..., ...}``,
+    answered with one line, :data:`PREFIX` + JSON, on the real stdout (the handler's answer, or
+    ``{"error": "Type: message"}`` when it raises), until ``{"task": "exit"}``. Whatever the
+    frameworks print, from ``start()`` on, goes to stderr, off the protocol channel."""
     out = sys.stdout
-    sys.stdout = sys.stderr  # whatever the frameworks print stays off the protocol channel
-    entry = catalogue.get(model)
-    start = time.perf_counter()
-    side: KerasSide | TorchSide
-    if framework.startswith("keras/"):
-        side = KerasSide(entry)
-    else:
-        side = TorchSide(entry, use_fit=framework == "cnnbook fit")
-    import_s = time.perf_counter() - start
-    for line in sys.stdin:
-        request = json.loads(line)
-        task = request.pop("task")
-        try:
+    sys.stdout = sys.stderr
+    try:
+        handle = start()
+        for line in sys.stdin:
+            request = json.loads(line)
+            task = request.pop("task")
             if task == "exit":
                 break
+            try:
+                answer = handle(task, request)
+            except Exception as err:
+                answer = {"error": f"{type(err).__name__}: {err}"}
+            out.write(PREFIX + json.dumps(answer) + "\n")
+            out.flush()
+    finally:
+        sys.stdout = out
+
+
+def serve(framework: str, model: str = DEFAULT_MODEL) -> None:
+    """Answer requests about catalogue ``model`` in ``framework`` from stdin until ``exit``."""
+
+    def start() -> Handler:
+        entry = catalogue.get(model)
+        began = time.perf_counter()
+        side: KerasSide | TorchSide
+        if framework.startswith("keras/"):
+            side = KerasSide(entry)
+        else:
+            side = TorchSide(entry, use_fit=framework == "cnnbook fit")
+        import_s = time.perf_counter() - began
+
+        def handle(task: str, request: dict[str, Any]) -> dict[str, Any]:
             if task == "ready":
-                answer: dict[str, Any] = {"import_s": import_s, **side.versions()}
-            elif task in ("speed", "train"):
-                answer = getattr(side, task)(**request)
-            else:
-                raise ValueError(f"unknown task {task!r}")
-        except Exception as err:
-            answer = {"error": f"{type(err).__name__}: {err}"}
-        out.write(PREFIX + json.dumps(answer) + "\n")
-        out.flush()
+                return {"import_s": import_s, **side.versions()}
+            if task in ("speed", "train"):
+                return dict(getattr(side, task)(**request))
+            raise ValueError(f"unknown task {task!r}")
+
+        return handle
+
+    answer_requests(start)
 
 
 def main(argv: list[str] | None = None) -> None:

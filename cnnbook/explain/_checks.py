@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from cnnbook.arrays import LAYOUTS, batches, check_layout
+
+__all__ = ["LAYOUTS", "Target", "as_targets", "batches", "check_channel", "check_fraction",
+           "check_layout"]
+
 Target = int | Sequence[int] | np.ndarray
-LAYOUTS = ("NCHW", "NHWC")
-
-
-def check_layout(layout: str) -> str:
-    """``layout`` if it is ``"NCHW"`` or ``"NHWC"``; a one-line ValueError otherwise."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be 'NCHW' or 'NHWC', got {layout!r}")
-    return layout
 
 
 def as_targets(target: Target, n: int) -> np.ndarray:
@@ -33,14 +30,6 @@ def check_fraction(fraction: float, name: str = "fraction") -> float:
     if not 0.0 <= fraction <= 1.0:
         raise ValueError(f"{name} must lie in [0, 1], got {fraction}")
     return float(fraction)
-
-
-def batches(n: int, batch_size: int) -> Iterator[slice]:
-    """Slices ``[0, b), [b, 2b) ...`` covering ``range(n)``."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    for start in range(0, n, batch_size):
-        yield slice(start, min(start + batch_size, n))
 
 
 def check_channel(channel: int, channels: int, layer: str) -> int:

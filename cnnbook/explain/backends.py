@@ -34,6 +34,7 @@ from cnnbook._optional import needs
 with needs("torch"):
     from torch import nn
 
+from cnnbook.arrays import as_numpy
 from cnnbook.explain._checks import Target, as_targets
 
 __all__ = ["BACKENDS", "available_backends", "keras_grad_cams", "main"]
@@ -77,7 +78,7 @@ def keras_grad_cams(net: nn.Module, model: str, x: Any, layer: str, target: Targ
     backends = list(backends) if backends is not None else available_backends()[0]
     if not backends:
         raise ValueError("no Keras backend to run: install keras with tensorflow or torch")
-    values = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    values = np.asarray(as_numpy(x))
     targets = as_targets(target, len(values))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), "CNNBOOK_PROGRESS": "0"}

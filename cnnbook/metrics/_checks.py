@@ -22,15 +22,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cnnbook.arrays import as_numpy
+
 __all__ = ["as_numpy", "check_box_list", "check_boxes", "check_detection_lists",
            "check_label_list", "check_labels", "check_mask", "check_score_list", "check_scores"]
-
-
-def as_numpy(x: object) -> object:
-    """``x`` itself, or a torch tensor as a NumPy array (detached, on the CPU): ``np.asarray``
-    cannot read a tensor that requires grad or lives on a GPU. Duck-typed: imports no torch."""
-    detach = getattr(x, "detach", None)
-    return detach().cpu().numpy() if callable(detach) else x
 
 
 def _show(row: np.ndarray) -> str:

@@ -30,6 +30,8 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
+from cnnbook.arrays import LAYOUTS, check_layout
+
 __all__ = [
     "BLACK", "BLUE", "CYCLE", "DIVERGING_CMAP", "DPI", "GREEN", "GREY", "IMAGE_CMAP", "LAYOUTS",
     "LIGHT_GREY", "LINESTYLES", "ORANGE", "PALETTE", "PANEL_INCHES", "PURPLE", "SEQUENTIAL_CMAP",
@@ -62,16 +64,6 @@ DIVERGING_CMAP = "PuOr"  # signed data with signed_norm: white is 0
 # 2x the 80 dpi the book used: small figures are crisp in the built book (PNG twice as wide).
 DPI = 160
 PANEL_INCHES = 1.3  # one image panel of a grid
-LAYOUTS = ("NCHW", "NHWC")
-
-
-def check_layout(layout: str) -> str:
-    """``layout`` if it is ``"NCHW"`` or ``"NHWC"``; a one-line ValueError otherwise."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be 'NCHW' or 'NHWC', got {layout!r}")
-    return layout
-
-
 def to_channels_last(images: Any, layout: str) -> np.ndarray:
     """A batch as matplotlib draws it: ``(N, H, W)`` grey or ``(N, H, W, 3)`` colour.
 

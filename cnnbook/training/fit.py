@@ -46,6 +46,7 @@ with needs("torch"):
     import torch
     from torch import nn
 
+from cnnbook import arrays
 from cnnbook.seeding import seed_everything
 from cnnbook.training import distributed
 from cnnbook.training.batching import (
@@ -273,8 +274,8 @@ def predict(model: nn.Module, x: Any, *, batch_size: int = 1024,
     model.eval()
     try:
         with torch.no_grad():
-            outputs = torch.cat([model(inputs[i:i + batch_size].to(device, non_blocking=True))
-                                 for i in range(0, len(inputs), batch_size)])  # (N, K)
+            outputs = torch.cat([model(inputs[part].to(device, non_blocking=True))
+                                 for part in arrays.batches(len(inputs), batch_size)])  # (N, K)
     finally:
         model.train(was_training)
     if probabilities:
