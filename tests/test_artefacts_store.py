@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import cnnbook
-from cnnbook import artefacts, get_profile
+from cnnbook import artefacts, config, get_profile
 from cnnbook.artefacts import ArtefactError, Recipe
 from cnnbook.datasets.registry import MNIST
 from tools import artefacts as build_step
@@ -185,7 +185,8 @@ def test_the_book_recipe_is_the_draw_a_digit_training():
     assert (Path(__file__).resolve().parents[1] / recipe.pages[0]).is_file()
     quick, full = recipe.params(QUICK, 0), recipe.params(FULL, 3)
     assert quick["epochs"] == 8 and quick["train_limit"] == 2000 and quick["seed"] == 0
-    assert full["epochs"] == 10 and full["train_limit"] is None and full["seed"] == 3
+    assert full["epochs"] == 10 and full["seed"] == 3
+    assert full["train_limit"] == config.FULL_TRAIN_LIMIT
     with pytest.raises(KeyError, match="known: post_tensorflow"):
         artefacts.get("no_such_model")
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -49,8 +50,24 @@ def test_version_is_exposed():
 def test_profile_default_is_full(monkeypatch):
     monkeypatch.delenv(config.PROFILE_VAR, raising=False)
     profile = cnnbook.get_profile()
-    assert profile.name == "full" and profile.train_limit is None and profile.test_limit is None
+    assert profile.name == "full" and profile.test_limit is None
+    assert profile.train_limit == config.FULL_TRAIN_LIMIT == 10_000
     assert profile.pick(quick=2, full=10) == 10
+    assert "10,000 class-balanced images" in profile.describe()
+
+
+def test_the_full_profiles_cap_keeps_every_image_of_a_smaller_source():
+    """The cap binds on the canonical files, not on an offline copy that holds fewer: the same
+    arrays as no limit at all, in the same order."""
+    from cnnbook.datasets.subsets import balanced_indices
+
+    labels = np.repeat(np.arange(10), 500)  # 5,000 digits, as in a small offline copy
+    np.testing.assert_array_equal(balanced_indices(labels, config.FULL_TRAIN_LIMIT),
+                                  np.arange(len(labels)))
+    canonical = np.random.default_rng(0).integers(0, 10, 60_000)  # more than the cap
+    kept = balanced_indices(canonical, config.FULL_TRAIN_LIMIT)
+    assert len(kept) == config.FULL_TRAIN_LIMIT
+    assert set(np.bincount(canonical[kept], minlength=10)) == {config.FULL_TRAIN_LIMIT // 10}
 
 
 def test_quick_profile_is_small_and_says_so(monkeypatch):

@@ -1,14 +1,15 @@
 """Estimate what each full-profile chapter costs on the canonical data, from a build measured here.
 
     python -m tools.costs _build/reports/execution.json            # a markdown table
-    python -m tools.costs _build/reports/execution.json --cap 10000
+    python -m tools.costs _build/reports/execution.json --cap 0    # without the profile's cap
 
 The published edition reads the canonical files (60,000 MNIST and 50,000 CIFAR-10 training
 images); a local build may read smaller copies. For each chapter of a full-profile build, this
 reads the seconds from the execution report and, from the chapter's page, the ``data:`` lines that
 say how many training images of which dataset it trained on. A chapter that read every training
-image its source holds would read the canonical count there (or ``--cap`` of them); one that asked
-for fewer reads the same number in both editions.
+image its source holds would read the canonical count there, or the full profile's cap of them
+(``cnnbook.config.FULL_TRAIN_LIMIT``, the default of ``--cap``; ``--cap 0``: no cap); one that
+asked for fewer reads the same number in both editions.
 
 The estimate is an upper bound under two stated assumptions: a chapter's whole time scales with
 its largest such ratio (its fixed costs, evaluation on the test set and figures, are scaled too),
@@ -24,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnbook import config
 from tools.toc import ROOT
 
 # The canonical training and test sizes (the datasets' own pages; book/data.ipynb's table).
@@ -107,15 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="a full-profile build's execution.json")
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--cap", type=int, default=None,
-                        help="training images per dataset the full profile reads at most")
+    parser.add_argument("--cap", type=int, default=config.FULL_TRAIN_LIMIT,
+                        help="training images per dataset the full profile reads at most "
+                             "(default: the full profile's cap; 0: none)")
     parser.add_argument("--core-speedup", type=float, default=1.0,
                         help="how much faster the runner's cores make a chapter (default: none)")
     args = parser.parse_args(argv)
     report = json.loads(args.report.read_text())
     if report.get("profile") != "full":
         raise SystemExit(f"{args.report} is a {report.get('profile')!r} build, not a full one")
-    print(table(estimates(report, args.html, local_counts(), args.cap), args.core_speedup))
+    cap = args.cap or None
+    print(table(estimates(report, args.html, local_counts(), cap), args.core_speedup))
     return 0
 
 
