@@ -67,3 +67,52 @@ def test_a_checkpoint_without_a_dataset_or_a_pickle_is_refused(cli_run, tmp_path
         assert err.startswith("cnnbook evaluate: error: ") and message in err
         assert str(path) in err and err.count("\n") == 1
     assert not (tmp_path / "nameless" / "evaluation.json").exists()
+
+
+def test_a_checkpoints_builder_arguments_are_the_models_the_commands_check(tmp_path, capsys):
+    """evaluate checks the model the checkpoint holds (here 5 classes), not the catalogue's
+    default build (10), and predict reads pictures at the checkpoint's input size."""
+    from cnnbook.models import catalogue
+    from cnnbook.training import save_checkpoint
+
+    entry = catalogue.get("post_tensorflow")
+    for folder, kwargs, message in (
+            ("five", {"num_classes": 5}, "post_tensorflow outputs 5 scores but mnist has 10"),
+            ("big", {"num_classes": 5, "input_size": 40}, "post_tensorflow takes 1×40×40 inputs")):
+        save_checkpoint(tmp_path / folder, entry.build("torch", **kwargs), name="post_tensorflow",
+                        epoch=1, dataset="mnist", model_kwargs=kwargs)
+        assert main(["evaluate", str(tmp_path / folder)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+        assert not (tmp_path / folder / "evaluation.json").exists()
+
+    picture = tmp_path / "digit.png"
+    stroke = np.zeros((28, 28), np.uint8)
+    stroke[6:22, 12:16] = 255  # a "1"
+    Image.fromarray(stroke).save(picture)
+    assert main(["predict", str(tmp_path / "big"), str(picture), "--json", "--top", "5"]) == 0
+    top = json.loads(capsys.readouterr().out)["predictions"][0]["top"]
+    assert sorted(t["label"] for t in top) == [0, 1, 2, 3, 4]  # five classes, read at 40x40
+
+
+def test_writers_refuse_what_the_loader_would_before_writing(tmp_path):
+    from cnnbook.models import catalogue
+    from cnnbook.training import save_checkpoint
+
+    model = catalogue.get("post_tensorflow").build("torch")
+    cases = [({"normalisation": ([0.1, 0.2, 0.3], [1.0, 1.0, 1.0])},
+              '"normalisation.mean" has 3 values, not 1'),
+             ({"normalisation": ([0.1], [0.0])}, '"normalisation.std" must be positive'),
+             ({"class_names": ["a", "b"]}, '"class_names" has 2 names, but post_tensorflow')]
+    for extra, message in cases:
+        with pytest.raises(ValueError, match=message):
+            save_checkpoint(tmp_path / "bad", model, name="post_tensorflow", epoch=1, **extra)
+        assert not (tmp_path / "bad").exists()
+    if importlib.util.find_spec("keras") is not None:
+        from cnnbook.models.keras_saving import save_keras_checkpoint
+
+        keras_model = catalogue.get("post_tensorflow").build("keras")
+        with pytest.raises(ValueError, match='"normalisation.mean" has 3 values, not 1'):
+            save_keras_checkpoint(tmp_path / "bad_keras", keras_model, name="post_tensorflow",
+                                  normalisation=([0.1, 0.2, 0.3], [1.0, 1.0, 1.0]))
+        assert not (tmp_path / "bad_keras").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -101,6 +102,43 @@ def test_a_run_is_never_overwritten_and_resumes_with_its_own_settings(cli_run, t
     assert main(["train", "--resume", str(cli_run)]) == 0  # both epochs done: nothing to do
     assert "all 2 epochs are done" in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in cli_run.iterdir()} == before
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda r: r["settings"].update(epochs="ten"), "settings.epochs must be an integer, not 'ten'"),
+    (lambda r: r["settings"].update(epochs=0), "settings.epochs must be at least 1, not 0"),
+    (lambda r: r["settings"].update(lr=float("nan")), "settings.lr must be a number, not nan"),
+    (lambda r: r["settings"].update(lr=-1), "settings.lr must be positive, not -1"),
+    (lambda r: r["settings"].update(optimizer="rmsprop"), "settings.optimizer must be adam or sgd"),
+    (lambda r: r["settings"].update(val_fraction=1), "settings.val_fraction must be between 0 and"),
+    (lambda r: r["settings"].update(limit=True), "settings.limit must be an integer, not True"),
+    (lambda r: r["settings"].update(model=["post_tensorflow"]), "settings.model must be a name"),
+    (lambda r: r.pop("normalisation"), "holds no normalisation.mean and sessions"),
+    (lambda r: r["normalisation"].update(mean="0.1"), "holds no normalisation.mean and sessions"),
+])
+def test_resume_refuses_a_run_json_it_cannot_trust(cli_run, tmp_path, capsys, change, message):
+    """A damaged or hand-edited run.json: one line, exit 2, nothing in the folder changed."""
+    run = tmp_path / "run"
+    shutil.copytree(cli_run, run)
+    record = json.loads((run / "run.json").read_text())
+    change(record)
+    (run / "run.json").write_text(json.dumps(record))
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    assert main(["train", "--resume", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and str(run / "run.json") in err
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
+def test_new_runs_refuse_values_out_of_range(tmp_path, capsys):
+    for argv, message in ((["--epochs", "0"], "--epochs must be at least 1, not 0"),
+                          (["--lr", "0"], "--lr must be positive, not 0.0"),
+                          (["--seed", "-1"], "--seed must be at least 0, not -1"),
+                          (["--limit", "1"], "--limit must be at least 2"),
+                          (["--val-fraction", "1.5"], "--val-fraction must be between 0 and 1")):
+        assert main(["train", "post_tensorflow", *argv, "--out", str(tmp_path / "r")]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
 
 
 def _ctrl_c_as_in_a_terminal() -> None:

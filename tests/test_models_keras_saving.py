@@ -13,7 +13,7 @@ import pytest
 keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
 
 from cnnbook.cli._common import is_keras_checkpoint
-from cnnbook.models import catalogue, keras_saving as ks
+from cnnbook.models import catalogue, manifest
 from cnnbook.models.keras_saving import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
 
 DIGITS = tuple(str(i) for i in range(10))
@@ -81,7 +81,7 @@ def test_a_crash_while_saving_keeps_the_previous_checkpoint(trained, tmp_path, m
     def crash(path, data):
         raise OSError("disk full")
 
-    monkeypatch.setattr(ks, "write_atomic", crash)
+    monkeypatch.setattr(manifest, "write_atomic", crash)  # the one commit of both writers
     model.layers[-1].kernel.assign(model.layers[-1].kernel * 0.5)
     try:
         with pytest.raises(OSError, match="disk full"):

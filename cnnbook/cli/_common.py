@@ -18,6 +18,7 @@ from cnnbook.datasets.spec import Dataset
 from cnnbook.models import catalogue
 from cnnbook.models.catalogue import ModelEntry
 from cnnbook.models.manifest import manifest_format
+from cnnbook.models.specs import Architecture
 
 if TYPE_CHECKING:
     from cnnbook.training.checkpoints import Checkpoint
@@ -53,21 +54,23 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(v) for v in shape)
 
 
-def check_fit(entry: ModelEntry, dataset: Dataset) -> None:
+def check_fit(entry: ModelEntry, dataset: Dataset, spec: Architecture | None = None) -> None:
     """Raise a BadInput unless ``entry`` is a torch classifier that takes ``dataset``'s images
-    (the spec's input ``(C, H, W)``) and outputs one score per class of ``dataset``."""
+    (the spec's input ``(C, H, W)``) and outputs one score per class of ``dataset``. ``spec``:
+    the architecture built with a checkpoint's builder arguments (default: the catalogue's)."""
+    spec = entry.spec if spec is None else spec
     if entry.task != "classification":
         raise BadInput(f"{entry.name} is a {entry.task} model; only classifiers can be trained "
                        "and evaluated here")
     if "torch" not in entry.frameworks:
         raise BadInput(f"{entry.name} has no torch builder")
     fitting = [d.name for d in REGISTRY.values()
-               if dataset_shape(d) == entry.spec.input_shape]
-    if dataset_shape(dataset) != entry.spec.input_shape:
-        raise BadInput(f"{entry.name} takes {shape_text(entry.spec.input_shape)} inputs (C×H×W) "
+               if dataset_shape(d) == spec.input_shape]
+    if dataset_shape(dataset) != spec.input_shape:
+        raise BadInput(f"{entry.name} takes {shape_text(spec.input_shape)} inputs (C×H×W) "
                        f"but {dataset.name} images are {shape_text(dataset_shape(dataset))}; "
                        f"datasets that fit {entry.name}: {', '.join(fitting) or 'none'}")
-    outputs = entry.spec.output_shapes()[-1]
+    outputs = spec.output_shapes()[-1]
     if outputs != (dataset.num_classes,):
         raise BadInput(f"{entry.name} outputs {shape_text(outputs)} scores but {dataset.name} "
                        f"has {dataset.num_classes} classes")

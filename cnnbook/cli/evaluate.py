@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not checkpoint.dataset:
         raise BadInput(f"{checkpoint.path}: the checkpoint names no dataset to evaluate on")
     entry, dataset = get_model(checkpoint.name), get_data(checkpoint.dataset)
-    check_fit(entry, dataset)
+    check_fit(entry, dataset, entry.spec_for(**checkpoint.model_kwargs))
     names = checkpoint.class_names or dataset.class_names
     if len(names) != dataset.num_classes:
         raise BadInput(f"{checkpoint.path}: {len(names)} class names for {dataset.num_classes} "

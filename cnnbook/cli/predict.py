@@ -77,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
         device = checked_device(args.device)
         checkpoint = open_checkpoint(args.checkpoint, device=device)
     entry = get_model(checkpoint.name)
-    classes = entry.spec.output_shapes()[-1][0]
+    spec = entry.spec_for(**checkpoint.model_kwargs)  # the architecture the checkpoint holds
+    classes = spec.output_shapes()[-1][0]
     names = checkpoint.class_names or tuple(str(i) for i in range(classes))
-    x, notes = _inputs(args.images, images, entry.input_shape("torch"), checkpoint.dataset,
+    x, notes = _inputs(args.images, images, spec.input_shape, checkpoint.dataset,
                        checkpoint.normalisation)  # (N, C, H, W)
     if is_keras_checkpoint(args.checkpoint):
         probabilities = keras_probabilities(checkpoint.model, x.transpose(0, 2, 3, 1))  # NHWC

@@ -25,8 +25,10 @@ Torch only: Keras builders are not trained here.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,41 @@ CURVES = "learning_curves.png"
 DEFAULTS: dict[str, Any] = {"epochs": 5, "batch_size": 128, "lr": None, "optimizer": "adam",
                             "schedule": "cosine", "seed": 0, "val_fraction": 0.1}
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.01}  # Keras' Adam; SGD with momentum 0.9
+SCHEDULES = ("cosine", "constant")
+
+
+def _check_settings(settings: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:
+    """``settings`` if every value has its type and range; a BadInput naming the first that does
+    not (``name(key)``: ``--epochs`` for an argument, ``run.json: settings.epochs`` on resume)."""
+    def fail(key: str, what: str) -> BadInput:
+        return BadInput(f"{name(key)} must be {what}, not {settings[key]!r}")
+
+    def number(key: str, integer: bool = False) -> float:
+        value = settings[key]
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+            raise fail(key, "an integer" if integer else "a number")
+        return value
+
+    for key in ("model", "data"):
+        if not isinstance(settings[key], str):
+            raise fail(key, "a name")
+    if settings["optimizer"] not in DEFAULT_LR:
+        raise fail("optimizer", " or ".join(DEFAULT_LR))
+    if settings["schedule"] not in SCHEDULES:
+        raise fail("schedule", " or ".join(SCHEDULES))
+    for key in ("epochs", "batch_size"):
+        if number(key, integer=True) < 1:
+            raise fail(key, "at least 1")
+    if number("seed", integer=True) < 0:
+        raise fail("seed", "at least 0")
+    if settings["limit"] is not None and number("limit", integer=True) < 2:
+        raise fail("limit", "at least 2 (some images are held out for validation)")
+    if not 0 < number("val_fraction") < 1:
+        raise fail("val_fraction", "between 0 and 1")
+    if not number("lr") > 0:
+        raise fail("lr", "positive")
+    return settings
 
 
 def _new_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -59,21 +96,18 @@ def _new_settings(args: argparse.Namespace) -> dict[str, Any]:
                  for key, default in DEFAULTS.items()}
     settings["limit"] = config.get_profile().train_limit if args.limit is None else args.limit
     if settings["lr"] is None:
-        settings["lr"] = DEFAULT_LR[settings["optimizer"]]
-    if settings["epochs"] < 1 or settings["batch_size"] < 1:
-        raise BadInput("--epochs and --batch-size must be at least 1")
-    if settings["limit"] is not None and settings["limit"] < 2:
-        raise BadInput("--limit must be at least 2 (some images are held out for validation)")
-    if not 0 < settings["val_fraction"] < 1:
-        raise BadInput("--val-fraction must be between 0 and 1")
-    return settings
+        settings["lr"] = DEFAULT_LR.get(settings["optimizer"])
+    return _check_settings(settings, lambda key: f"--{key.replace('_', '-')}")
 
 
 def _resumed_settings(args: argparse.Namespace, out: Path) -> dict[str, Any]:
-    settings = read_json(out / RUN).get("settings")
+    record = read_json(out / RUN)
+    settings = record.get("settings")
     needed = {"model", "data", "limit", *DEFAULTS}
     if not isinstance(settings, dict) or not needed <= settings.keys():
         raise BadInput(f"{out / RUN}: holds no complete settings; not a `cnnbook train` run")
+    _check_settings(settings, lambda key: f"{out / RUN}: settings.{key}")
+    _previous_mean(record, out / RUN)
     given = [f"--{key.replace('_', '-')}" for key in (*DEFAULTS, "limit", "data")
              if getattr(args, key) is not None]
     if args.model is not None and args.model != settings["model"]:
@@ -82,6 +116,18 @@ def _resumed_settings(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         raise BadInput(f"--resume continues {out} with the settings in its {RUN}; "
                        f"drop {', '.join(given)} (or start a new run with another --out)")
     return settings
+
+
+def _previous_mean(record: dict[str, Any], path: Path) -> list[float]:
+    """The per-channel mean a run's first session normalised with, from its ``run.json``."""
+    norm = record.get("normalisation")
+    mean = norm.get("mean") if isinstance(norm, dict) else None
+    if not (isinstance(mean, list) and mean and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in mean)) or not isinstance(record.get("sessions"), list):
+        raise BadInput(f"{path}: holds no normalisation.mean and sessions of a "
+                       "`cnnbook train` run")
+    return mean
 
 
 Split = tuple[np.ndarray, np.ndarray]  # uint8 images (N, H, W[, C]), labels (N,)
@@ -148,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     train, val, data_line = _data(settings)
     normalisation = channel_stats(train[0])  # float32 (C,), (C,) of the training images
     previous = read_json(out / RUN) if resume else None
-    if previous is not None and not np.allclose(previous["normalisation"]["mean"],
+    if previous is not None and not np.allclose(_previous_mean(previous, out / RUN),
                                                 normalisation[0]):
         raise BadInput(f"{out / RUN}: the data has changed since this run started")
 
@@ -200,7 +246,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, help=f"default {DEFAULTS['batch_size']}")
     parser.add_argument("--lr", type=float, help="learning rate (default: adam 1e-3, sgd 0.01)")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), help="default adam")
-    parser.add_argument("--schedule", choices=("cosine", "constant"),
+    parser.add_argument("--schedule", choices=SCHEDULES,
                         help="learning-rate schedule over the epochs (default cosine)")
     parser.add_argument("--seed", type=int, help="default 0")
     parser.add_argument("--limit", type=int,

@@ -27,27 +27,30 @@ that the model has the catalogue model's parameter count. Keras models take NHWC
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cnnbook._atomic import fsync_dir, write_atomic
 from cnnbook._optional import needs
 
 with needs("keras"):
     import keras
 
 from cnnbook.models import catalogue
-from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files
+from cnnbook.models.manifest import (
+    MANIFEST,
+    check_checkpoint,
+    check_fit,
+    commit_checkpoint,
+    encode_normalisation,
+)
 from cnnbook.models.summary import count_params
 from cnnbook.report import package_versions
 
@@ -74,8 +77,9 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
         The folder.
 
     Raises:
-        ValueError: ``name`` is not a catalogue model with a Keras builder, or ``model`` does
-            not have its parameter count.
+        ValueError: ``name`` is not a catalogue model with a Keras builder, ``model`` does not
+            have its parameter count, or the normalisation or class names do not fit it (as
+            :func:`~cnnbook.models.manifest.check_fit` says), before anything is written.
     """
     entry = catalogue.get(name)  # a one-line ValueError listing the names otherwise
     if "keras" not in entry.frameworks:
@@ -84,41 +88,26 @@ def save_keras_checkpoint(path: str | Path, model: keras.Model, *, name: str, ep
         raise ValueError(f"model has {count_params(model):,} parameters, but {name!r} has "
                          f"{entry.count_params():,}")
     folder = Path(path)
+    fit = {"class_names": list(class_names),
+           "normalisation": encode_normalisation(normalisation)}
+    check_fit(fit, entry.spec, name, str(folder))  # what the loader would refuse, before writing
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".keras")
     os.close(fd)
     tmp = Path(tmp_name)
-    final: Path | None = None
     try:
-        model.save(tmp, overwrite=True)
+        model.save(tmp, overwrite=True)  # Keras writes files only: its bytes are committed
         data = tmp.read_bytes()
-        with tmp.open("rb+") as f:
-            os.fsync(f.fileno())
-        digest = hashlib.sha256(data).hexdigest()
-        final = folder / f"model-{digest[:16]}.keras"
-        os.replace(tmp, final)
-        fsync_dir(folder)
-        meta: dict[str, Any] = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "framework": "keras",
-            "model": {"name": name}, "dataset": dataset, "class_names": list(class_names),
-            "normalisation": None if normalisation is None else {
-                "mean": np.asarray(normalisation[0], float).tolist(),
-                "std": np.asarray(normalisation[1], float).tolist()},
-            "epoch": int(epoch), "metrics": {k: float(v) for k, v in (metrics or {}).items()},
-            "versions": {**package_versions(), "keras": keras.__version__,
-                         "keras_backend": keras.backend.backend()},
-            "files": {"model": {"file": final.name, "sha256": digest}},
-        }
-        write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        if final is not None and final.name not in named_files(folder):  # kept if committed
-            final.unlink(missing_ok=True)
-        raise
-    for old in folder.glob("model-*.keras"):  # the file of the checkpoint this one replaced
-        if old != final:
-            old.unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+    meta: dict[str, Any] = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "framework": "keras",
+        "model": {"name": name}, "dataset": dataset, **fit,
+        "epoch": int(epoch), "metrics": {k: float(v) for k, v in (metrics or {}).items()},
+        "versions": {**package_versions(), "keras": keras.__version__,
+                     "keras_backend": keras.backend.backend()},
+    }
+    commit_checkpoint(folder, {"model": ("keras", data)}, meta, ("model",))
     return folder
 
 
@@ -131,6 +120,8 @@ class KerasCheckpoint:
         name, dataset, class_names, epoch, metrics, versions: as saved.
         normalisation: per-channel ``(mean, std)`` tuples, or ``None``.
         path: the checkpoint folder.
+        model_kwargs: always ``{}``: a Keras checkpoint holds the catalogue's default build (as
+            :class:`~cnnbook.training.checkpoints.Checkpoint`'s, for code that reads either).
     """
 
     model: keras.Model
@@ -142,6 +133,7 @@ class KerasCheckpoint:
     metrics: dict[str, float]
     versions: dict[str, str]
     path: Path
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def _folder(path: Path) -> Path:

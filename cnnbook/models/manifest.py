@@ -30,6 +30,7 @@ Every refusal is a one-line ``ValueError`` naming the file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -37,12 +38,16 @@ import stat
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
+
+from cnnbook._atomic import write_atomic
 from cnnbook.models import catalogue
 from cnnbook.models.specs import Architecture
 
 __all__ = ["MANIFEST", "MAX_HEADER_BYTES", "MAX_MANIFEST_BYTES", "MAX_PARAMS", "Checked",
-           "check_checkpoint", "check_fit", "check_tensor_file", "manifest_format", "named_files",
-           "read_manifest", "safetensors_values", "validate_manifest"]
+           "check_checkpoint", "check_fit", "check_tensor_file", "commit_checkpoint",
+           "encode_normalisation", "manifest_format", "named_files", "read_manifest",
+           "safetensors_values", "validate_manifest"]
 
 MANIFEST = "checkpoint.json"
 MAX_PARAMS = 100_000_000  # a loadable model: 400 MB of float32, 300x the book's largest
@@ -112,6 +117,51 @@ def named_files(folder: Path) -> set[str]:
         return {record["file"] for record in files.values() if isinstance(record["file"], str)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
+
+
+def encode_normalisation(normalisation: tuple[Any, Any] | None) -> dict[str, list[float]] | None:
+    """A manifest's ``"normalisation"``: ``{"mean": [...], "std": [...]}`` as floats, or ``None``
+    (``normalisation``: per-channel ``(mean, std)``, any array-likes)."""
+    if normalisation is None:
+        return None
+    return {"mean": np.asarray(normalisation[0], float).tolist(),
+            "std": np.asarray(normalisation[1], float).tolist()}
+
+
+def commit_checkpoint(folder: Path, parts: dict[str, tuple[str, bytes]], meta: dict[str, Any],
+                      known: tuple[str, ...]) -> None:
+    """Write a checkpoint into ``folder`` so that a crash leaves the old one or the new one.
+
+    Each part ``{name: (suffix, data)}`` goes to a content-addressed file,
+    ``<name>-<first 16 hex digits of its SHA-256>.<suffix>`` (an identical file already there is
+    kept), written atomically and recorded in ``meta["files"]``; then the manifest, atomically.
+    On any failure, even after the manifest's rename, the files this call wrote that the manifest
+    on disk does not name are removed. After success, the files of the checkpoint it replaced
+    (``<part>-*.<suffix>`` for a ``known`` part, not named now) are removed.
+    """
+    written: list[Path] = []
+    meta["files"] = {}
+    try:
+        for part, (suffix, data) in parts.items():
+            digest = hashlib.sha256(data).hexdigest()
+            file = folder / f"{part}-{digest[:16]}.{suffix}"
+            if not file.exists():
+                write_atomic(file, data)
+                written.append(file)
+            meta["files"][part] = {"file": file.name, "sha256": digest}
+        write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
+    except BaseException:  # keep what the manifest on disk names (an interrupt can come after
+        keep = named_files(folder)  # its rename): the previous checkpoint, or this one
+        for file in (f for f in written if f.name not in keep):
+            file.unlink(missing_ok=True)
+        raise
+    live = {record["file"] for record in meta["files"].values()}
+    suffixes = {suffix for suffix, _ in parts.values()}
+    for old in folder.iterdir():  # the files of the checkpoint this one replaced
+        part, dash, rest = old.name.partition("-")
+        if dash and part in known and rest.rpartition(".")[2] in suffixes and \
+                old.name not in live and old.is_file():
+            old.unlink(missing_ok=True)
 
 
 def _type_name(value: Any) -> str:

@@ -29,13 +29,11 @@ pickle files.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 from cnnbook._optional import needs
@@ -46,9 +44,14 @@ with needs("torch", "safetensors"):  # the torch extra installs both
     import torch
     from torch import nn
 
-from cnnbook._atomic import write_atomic as _write_atomic
 from cnnbook.models import catalogue
-from cnnbook.models.manifest import MANIFEST, check_checkpoint, named_files
+from cnnbook.models.manifest import (
+    MANIFEST,
+    check_checkpoint,
+    check_fit,
+    commit_checkpoint,
+    encode_normalisation,
+)
 from cnnbook.report import package_versions
 
 __all__ = ["MANIFEST", "Checkpoint", "Normalisation", "load_checkpoint", "save_checkpoint"]
@@ -115,24 +118,29 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
 
     Returns:
         The folder.
+
+    Raises:
+        ValueError: ``name`` is not a catalogue model, ``model`` is not its build, or the
+            normalisation or class names do not fit it (as
+            :func:`~cnnbook.models.manifest.check_fit` says), before anything is written.
     """
     entry = catalogue.get(name)  # a one-line ValueError listing the names otherwise
     mismatch = entry.mismatch(model, "torch")
     if mismatch is not None:
         raise ValueError(mismatch)
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "model": {"name": name, "kwargs": dict(model_kwargs or {})},
         "dataset": dataset, "class_names": list(class_names),
-        "normalisation": None if normalisation is None else {
-            "mean": np.asarray(normalisation[0], float).tolist(),
-            "std": np.asarray(normalisation[1], float).tolist()},
+        "normalisation": encode_normalisation(normalisation),
         "epoch": int(epoch), "metrics": {k: float(v) for k, v in (metrics or {}).items()},
         "versions": {**package_versions(), "safetensors": safetensors.__version__},
         "files": {},
     }
+    # what the loader would refuse is refused before anything is written
+    check_fit(meta, entry.spec_for(**meta["model"]["kwargs"]), name, str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
     tensor_sets = {"model": {k: v.detach().to("cpu", copy=True).contiguous()
                              for k, v in model.state_dict().items()}}
     for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
@@ -140,28 +148,9 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, name: str, epoch: int
             tensor_sets[part] = {}
             meta[part] = {"class": type(obj).__name__,
                           "state": _encode(obj.state_dict(), part, tensor_sets[part])}
-    written: list[Path] = []
-    try:
-        for part, tensors in tensor_sets.items():
-            if not tensors and part != "model":
-                continue
-            data = safetensors.torch.save(tensors)
-            digest = hashlib.sha256(data).hexdigest()
-            file = folder / f"{part}-{digest[:16]}.safetensors"
-            if not file.exists():
-                _write_atomic(file, data)
-                written.append(file)
-            meta["files"][part] = {"file": file.name, "sha256": digest}
-        _write_atomic(folder / MANIFEST, json.dumps(meta, indent=2).encode() + b"\n")
-    except BaseException:  # keep what the manifest on disk names (an interrupt can come after
-        keep = named_files(folder)  # its rename): the previous checkpoint, or this one
-        for file in (f for f in written if f.name not in keep):
-            file.unlink(missing_ok=True)
-        raise
-    live = {f["file"] for f in meta["files"].values()}
-    for old in folder.glob("*-*.safetensors"):  # the files of the checkpoint this one replaced
-        if old.name.split("-")[0] in _PARTS and old.name not in live:
-            old.unlink(missing_ok=True)
+    parts = {part: ("safetensors", safetensors.torch.save(tensors))
+             for part, tensors in tensor_sets.items() if tensors or part == "model"}
+    commit_checkpoint(folder, parts, meta, _PARTS)
     return folder
 
 
@@ -176,6 +165,8 @@ class Checkpoint:
         path: the checkpoint folder.
         optimizer_state, scheduler_state: the saved ``{"class", "state"}`` (a ``state_dict()``)
             or ``None``; apply them with :meth:`restore_training_state`.
+        model_kwargs: the builder arguments the model was rebuilt with (``{}``: the catalogue's
+            defaults); ``catalogue.get(name).spec_for(**model_kwargs)`` is its architecture.
     """
 
     model: nn.Module
@@ -189,6 +180,7 @@ class Checkpoint:
     path: Path
     optimizer_state: dict[str, Any] | None = None
     scheduler_state: dict[str, Any] | None = None
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def restore_training_state(
             self, optimizer: torch.optim.Optimizer,
@@ -281,4 +273,5 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu") -> 
         model=model, name=name, dataset=meta["dataset"], class_names=tuple(meta["class_names"]),
         normalisation=None if norm is None else (tuple(norm["mean"]), tuple(norm["std"])),
         epoch=meta["epoch"], metrics=meta["metrics"], versions=meta["versions"], path=folder,
-        optimizer_state=states["optimizer"], scheduler_state=states["scheduler"])
+        optimizer_state=states["optimizer"], scheduler_state=states["scheduler"],
+        model_kwargs=dict(kwargs))
