@@ -20,6 +20,6 @@ from __future__ import annotations
 
 from cnnbook.config import Profile, get_profile, get_seed
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = ["Profile", "get_profile", "get_seed", "__version__"]

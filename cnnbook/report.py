@@ -34,9 +34,16 @@ _DISTRIBUTIONS = ("cnnbook", "numpy", "matplotlib", "torch", "tensorflow-cpu", "
 
 
 def installed_versions() -> dict[str, str | None]:
-    """Python's version and each distribution the book uses, ``None`` when it is not installed."""
+    """Python's version and each distribution the book uses, ``None`` when it is not installed;
+    cnnbook's is the running code's (an editable install's metadata keeps the version it was
+    installed at)."""
+    from cnnbook import __version__
+
     found: dict[str, str | None] = {"python": platform.python_version()}
     for name in _DISTRIBUTIONS:
+        if name == "cnnbook":
+            found[name] = __version__
+            continue
         try:
             found[name] = md.version(name)
         except md.PackageNotFoundError:

@@ -4,7 +4,8 @@ Every import counts, wherever it is: at module level, inside a function or a met
 ``if TYPE_CHECKING:`` (checked like any other: a type-only import obeys the same layer graph),
 relative (``from . import x``, resolved against the module's package), dynamic
 (``importlib.import_module``, ``require`` or ``__import__`` of a constant, or of an f-string
-whose constant start names a package: every module of that package) and a builder path
+whose constant start names a package: every module of that package; a deprecated alias's
+``alias(__name__, "new.module", ...)``) and a builder path
 (``"cnnbook.models.torch_nets:PostKeras"``, a string that code may import). So a lazy import
 cannot slip past. Nothing here imports a framework.
 """
@@ -31,15 +32,16 @@ TABLE_FRAMEWORKS = ("torch", "keras", "tensorflow")
 # The layer graph: the layers each layer may import besides its own folder. The foundation is
 # the root modules (``cnnbook/*.py``) but ``__main__``, which is ``python -m cnnbook`` and so part
 # of ``cli``. ARCHITECTURE.md draws it and lists it in a table that must say the same.
-BELOW_CLI = {"benchmarks", "artefacts", "detection", "explain", "training", "datasets", "plots",
-             "models", "ops", "metrics", "foundation"}
+BELOW_CLI = {"benchmarks", "artefacts", "detection", "explain", "training", "saving", "datasets",
+             "plots", "models", "ops", "metrics", "foundation"}
 MAY_IMPORT: dict[str, set[str]] = {
     "cli": BELOW_CLI,
     "benchmarks": BELOW_CLI - {"benchmarks"},
-    "artefacts": {"training", "models", "datasets", "foundation"},
+    "artefacts": {"training", "saving", "models", "datasets", "foundation"},
     "detection": {"training", "metrics", "foundation"},
     "explain": {"models", "foundation"},
-    "training": {"models", "foundation"},
+    "training": {"saving", "models", "foundation"},
+    "saving": {"models", "foundation"},
     "plots": {"metrics", "foundation"},
     "models": {"ops", "foundation"},
     "datasets": {"foundation"},
@@ -102,11 +104,14 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _dynamic_target(node: ast.Call) -> ast.expr | None:
-    """The argument of ``import_module(...)``, ``require(...)`` or ``__import__(...)``."""
+    """The argument of ``import_module(...)``, ``require(...)`` or ``__import__(...)``, or the
+    new module of a deprecated alias, ``alias(__name__, "cnnbook.saving.manifest", ...)``."""
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
     if name in ("import_module", "require", "__import__") and node.args:
         return node.args[0]
+    if name == "alias" and len(node.args) >= 2:
+        return node.args[1]
     return None
 
 
@@ -173,6 +178,8 @@ class _Imports(ast.NodeVisitor):
         if arg is not None:
             for name in _names_of(arg):
                 self.add(name, node)
+                if arg is not node.args[0]:  # an alias loads its new module on first use only
+                    self.found[-1] = self.found[-1]._replace(module_level=False)
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
@@ -199,8 +206,20 @@ def framework_imports(path: Path) -> set[str]:
     return {n for n in imported(path) if n.split(".")[0] in FRAMEWORKS}
 
 
+def is_alias(path: Path) -> bool:
+    """A deprecated alias left at a moved module's old path (``cnnbook._moved.alias``)."""
+    return "cnnbook._moved" in imported(path)
+
+
+ALIASES = {module_name(p) for p in modules() if is_alias(p)}
+
+
 def edge_errors(path: Path) -> Iterator[str]:
-    """``file:line: a -> b (module)`` for each import that the layer graph does not allow."""
+    """``file:line: a -> b (module)`` for each import that the layer graph does not allow. A
+    deprecated alias imports its new module wherever it went (nothing inside cnnbook imports an
+    alias: see below)."""
+    if is_alias(path):
+        return
     own = layer(path)
     for found in imports(path):
         target = layer_of(found.name)
@@ -210,6 +229,31 @@ def edge_errors(path: Path) -> Iterator[str]:
 
 
 # -- the layer graph ----------------------------------------------------------------------------
+
+
+def test_the_deprecated_aliases_are_the_moved_modules():
+    assert sorted(ALIASES) == ["cnnbook.models.export", "cnnbook.models.keras_archive",
+                               "cnnbook.models.keras_saving", "cnnbook.models.manifest",
+                               "cnnbook.training.checkpoints"]
+    for name in ALIASES:  # an alias holds nothing else: its new module is the one truth
+        tree = ast.parse(MODULES[name].read_text())
+        assert len(tree.body) == 3, name  # docstring, the import of alias, the assignment
+
+
+def test_nothing_imports_a_deprecated_alias():
+    """Not the package, the book, the tools or the benchmarks; of the tests, only the one that
+    checks the aliases warn."""
+    users = [f"{rel(path)}:{i.line}: {i.name}" for path in modules() for i in imports(path)
+             if i.name in ALIASES]
+    assert not users, "\n".join(users)
+    root = PACKAGE.parent
+    texts = [*root.glob("book/*.ipynb"), *root.glob("tools/**/*.py"), *root.glob("bench/*.py"),
+             *(p for p in root.glob("tests/*.py")
+               if p.name not in ("test_moved.py", "test_architecture.py")),
+             root / "README.md"]
+    found = [f"{p.relative_to(root)}: {name}" for p in texts for name in sorted(ALIASES)
+             if re.search(re.escape(name) + r"\b", p.read_text(encoding="utf-8"))]
+    assert not found, "\n".join(found)
 
 
 def test_every_module_is_in_a_layer_of_the_graph():
@@ -342,17 +386,20 @@ ARTEFACTS_FRAMEWORK_MODULES = {"browser.py"}
 EXPLAIN_FRAMEWORK_MODULES = {"hooks.py", "gradients.py", "gradcam.py", "randomization.py",
                              "keras_explain.py", "backends.py"}
 DETECTION_FRAMEWORK_MODULES = {"loss.py", "inference.py"}
+SAVING_FRAMEWORK_MODULES = {"torch_checkpoint.py", "keras_checkpoint.py", "browser.py"}
 LIGHT_HALVES = [p for p in modules()
                 if (layer(p) == "artefacts" and p.name not in ARTEFACTS_FRAMEWORK_MODULES)
                 or (layer(p) == "explain" and p.name not in EXPLAIN_FRAMEWORK_MODULES)
                 or (layer(p) == "detection" and p.name not in DETECTION_FRAMEWORK_MODULES)
+                or (layer(p) == "saving" and p.name not in SAVING_FRAMEWORK_MODULES)
                 or layer(p) == "metrics"]
 
 
 @pytest.mark.parametrize("path", LIGHT_HALVES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_light_halves_import_no_framework_anywhere(path):
     """Not even in a function: ``artefacts``' store and recipes, ``explain``'s NumPy helpers,
-    ``detection``'s targets and baseline and all of ``metrics`` (whose reference libraries
+    ``detection``'s targets and baseline, ``saving``'s manifest, Keras-file reader and atomic
+    write, and all of ``metrics`` (whose reference libraries
     appear only in the tests)."""
     heavy = framework_imports(path)
     assert not heavy, f"{path.name} imports {sorted(heavy)}"
@@ -369,7 +416,7 @@ def test_nothing_imports_the_repository_or_edits_sys_path(path):
 def test_models_import_no_framework_at_module_level_outside_the_framework_modules():
     """The light half of ``models`` (specs, shapes, catalogue, summary ...) stays light."""
     framework_modules = {"torch_nets.py", "keras_nets.py", "torch_build.py", "keras_build.py",
-                         "keras_saving.py", "port.py"}
+                         "port.py"}
     for path in (PACKAGE / "models").glob("*.py"):
         if path.name in framework_modules:
             continue
@@ -450,7 +497,9 @@ def test_architecture_md_says_which_modules_need_a_framework():
                                     "cnnbook.metrics", "cnnbook.metrics.segmentation",
                                     "cnnbook.datasets.scenes", "cnnbook.metrics.detection",
                                     "cnnbook.detection", "cnnbook.detection.targets",
-                                    "cnnbook.artefacts"])
+                                    "cnnbook.artefacts", "cnnbook.saving",
+                                    "cnnbook.saving.manifest", "cnnbook.saving.browser",
+                                    "cnnbook.saving.keras_archive"])
 def test_light_packages_load_no_framework(module):
     code = (f"import sys, {module}\n"
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FRAMEWORKS)!r}))")

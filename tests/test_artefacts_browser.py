@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="needs the torch extra")
 
 from cnnbook import artefacts, get_profile
-from cnnbook.models.export import load_exported, read_export
+from cnnbook.saving.browser import load_exported, read_export
 
 
 @pytest.fixture

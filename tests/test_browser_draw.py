@@ -30,7 +30,7 @@ from test_browser import (  # noqa: F401  (base_url and browser are fixtures)
 
 from cnnbook import artefacts, get_profile, get_seed
 from cnnbook.datasets.images import mnist_style, to_grey, to_model_input
-from cnnbook.models.export import read_export
+from cnnbook.saving.browser import read_export
 
 pytestmark = pytest.mark.browser
 
@@ -153,7 +153,7 @@ def _state(page) -> dict:
 def test_javascript_logits_equal_pytorch_on_mnist_test_digits(desk):
     torch = pytest.importorskip("torch")
     from cnnbook.datasets import load_mnist
-    from cnnbook.models.export import load_exported, read_export
+    from cnnbook.saving.browser import load_exported, read_export
 
     exported = read_export(WEIGHTS)  # the file the page loaded
     model = load_exported(WEIGHTS)
@@ -179,7 +179,7 @@ def test_javascript_logits_equal_pytorch_on_mnist_test_digits(desk):
 @pytest.mark.parametrize("digit, stroke", [("1", ONE), ("0", ZERO)])
 def test_drawn_strokes_are_preprocessed_as_mnist_style(desk, digit, stroke):
     torch = pytest.importorskip("torch")
-    from cnnbook.models.export import load_exported
+    from cnnbook.saving.browser import load_exported
 
     page = desk.page
     _draw(page, stroke)
@@ -329,7 +329,7 @@ def test_the_page_runs_the_post_keras_model_too(desk, tmp_path):
     torch = pytest.importorskip("torch")
     from cnnbook.datasets import load_mnist
     from cnnbook.models import catalogue
-    from cnnbook.models.export import export_model
+    from cnnbook.saving.browser import export_model
 
     torch.manual_seed(0)
     model = catalogue.get("post_keras").build("torch").eval()

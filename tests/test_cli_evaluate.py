@@ -109,7 +109,7 @@ def test_writers_refuse_what_the_loader_would_before_writing(tmp_path):
             save_checkpoint(tmp_path / "bad", model, name="post_tensorflow", epoch=1, **extra)
         assert not (tmp_path / "bad").exists()
     if importlib.util.find_spec("keras") is not None:
-        from cnnbook.models.keras_saving import save_keras_checkpoint
+        from cnnbook.saving.keras_checkpoint import save_keras_checkpoint
 
         keras_model = catalogue.get("post_tensorflow").build("keras")
         with pytest.raises(ValueError, match='"normalisation.mean" has 3 values, not 1'):

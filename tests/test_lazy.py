@@ -16,7 +16,7 @@ from cnnbook import _lazy
 
 PACKAGE = Path(_lazy.__file__).parent
 FACES = ["cnnbook.detection", "cnnbook.explain", "cnnbook.metrics", "cnnbook.plots",
-         "cnnbook.training"]
+         "cnnbook.saving", "cnnbook.training"]
 
 
 def _init(package: str) -> Path:

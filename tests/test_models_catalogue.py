@@ -307,7 +307,7 @@ def test_declared_builder_arguments_give_the_spec_the_torch_builder_builds(entry
     import inspect
 
     torch = pytest.importorskip("torch", reason="the torch builders need torch")
-    from cnnbook.models.manifest import expected_values
+    from cnnbook.saving.manifest import expected_values
 
     spec_defaults = inspect.signature(entry.make_spec).parameters
     twin = entry.twin("torch")

@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors", reason="checkpoints need safetensors (the torch extra)")
 
-from cnnbook.training.checkpoints import load_checkpoint
+from cnnbook.saving.torch_checkpoint import load_checkpoint
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "checkpoint-0.2.0"
 

@@ -54,7 +54,7 @@ def test_monitoring_errors_are_one_line():
 
 def test_best_checkpoint_restores_the_best_weights_and_writes_them(tmp_path):
     pytest.importorskip("safetensors")
-    from cnnbook.training.checkpoints import load_checkpoint
+    from cnnbook.saving.torch_checkpoint import load_checkpoint
 
     callback = BestCheckpoint(path=tmp_path / "best", name="post_tensorflow", dataset="mnist")
     model, weights = new_model(), []

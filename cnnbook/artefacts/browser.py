@@ -1,5 +1,5 @@
 """Models that the book's web pages run: trained with :func:`cnnbook.training.fit` on a
-class-balanced training subset and exported for the browser (:mod:`cnnbook.models.export`).
+class-balanced training subset and exported for the browser (:mod:`cnnbook.saving.browser`).
 
     model, history = train_classifier(params)            # params: a recipe's settings
     facts = make_browser_model(folder, params)           # trains, writes folder/<model>.js
@@ -24,7 +24,7 @@ from cnnbook.artefacts.store import ArtefactError
 from cnnbook.datasets import class_names, load
 from cnnbook.datasets.torch_data import to_tensors
 from cnnbook.models import catalogue
-from cnnbook.models.export import export_model, load_exported
+from cnnbook.saving.browser import export_model, load_exported
 from cnnbook.seeding import seed_everything
 from cnnbook.training import History, fit, resolve_device
 

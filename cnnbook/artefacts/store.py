@@ -38,8 +38,8 @@ from typing import Any
 
 import cnnbook
 from cnnbook import config
-from cnnbook._atomic import fsync_dir, write_atomic
 from cnnbook.config import Profile
+from cnnbook.saving.atomic import fsync_dir, write_atomic
 
 __all__ = ["MANIFEST", "ArtefactError", "Built", "Recipe", "artefact_key", "data_digest",
            "ensure", "file_sha256", "find", "install", "key_inputs", "package_digest"]

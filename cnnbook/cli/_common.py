@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
-from cnnbook._atomic import write_atomic
 from cnnbook.cli import BadInput
 from cnnbook.datasets.fetch import get_dataset
 from cnnbook.datasets.registry import REGISTRY
 from cnnbook.datasets.spec import Dataset
 from cnnbook.models import catalogue
 from cnnbook.models.catalogue import ModelEntry
-from cnnbook.models.manifest import manifest_format
 from cnnbook.models.specs import Architecture
-
-if TYPE_CHECKING:
-    from cnnbook.training.checkpoints import Checkpoint
+from cnnbook.saving.atomic import write_atomic
 
 __all__ = ["check_fit", "dataset_shape", "device", "get_data", "get_model", "open_checkpoint",
            "read_json", "shape_text", "write_json"]
@@ -110,34 +106,24 @@ def read_json(path: Path) -> dict[str, Any]:
     return value
 
 
-def open_checkpoint(path: str | Path, device: Any = "cpu") -> Checkpoint:
-    """:func:`~cnnbook.training.checkpoints.load_checkpoint`, with its refusals (a pickle file, a
-    manifest of the wrong shape, a model not in the catalogue, builder arguments it does not
-    declare, a parameter count over the limit or not the file's, a file name that is not plain,
-    a symbolic link, tensors of the wrong shape, damaged files) as BadInput."""
-    from cnnbook.training.checkpoints import load_checkpoint
-
+def open_checkpoint(path: str | Path, device: Any = "cpu", *,
+                    framework: Literal["torch", "keras"] = "torch") -> Any:
+    """The ``framework`` checkpoint at ``path``: :func:`~cnnbook.saving.load_checkpoint` (a
+    :class:`~cnnbook.saving.Checkpoint` on ``device``) or
+    :func:`~cnnbook.saving.load_keras_checkpoint`, with their refusals (a pickle file, a
+    manifest of the wrong shape or format, a model not in the catalogue, builder arguments it
+    does not declare, a parameter count over the limit or not the file's, a file name that is
+    not plain, a symbolic link, tensors of the wrong shape, damaged files, what Keras' safe mode
+    refuses) as BadInput. :func:`cnnbook.saving.format_of` says which framework a folder holds.
+    """
     try:
+        if framework == "keras":
+            from cnnbook.saving.keras_checkpoint import load_keras_checkpoint
+
+            return load_keras_checkpoint(path)
+        from cnnbook.saving.torch_checkpoint import load_checkpoint
+
         return load_checkpoint(path, device=device)
-    except (ValueError, KeyError, TypeError, OSError) as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        if isinstance(err, KeyError):
-            message = f"{path}: checkpoint.json lacks {err}"
-        raise BadInput(message) from None
-
-
-def is_keras_checkpoint(path: str | Path) -> bool:
-    """True when ``path`` (a folder or its ``checkpoint.json``) holds a Keras checkpoint
-    (:mod:`cnnbook.models.keras_saving`), judged from its manifest without importing Keras."""
-    return manifest_format(path) == "cnnbook-keras-checkpoint"
-
-
-def open_keras_checkpoint(path: str | Path) -> Any:
-    """:func:`~cnnbook.models.keras_saving.load_keras_checkpoint`, its refusals as BadInput."""
-    from cnnbook.models.keras_saving import load_keras_checkpoint
-
-    try:
-        return load_keras_checkpoint(path)
     except (ValueError, KeyError, TypeError, OSError) as err:
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         if isinstance(err, KeyError):

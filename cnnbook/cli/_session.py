@@ -23,10 +23,10 @@ from cnnbook.cli import BadInput
 from cnnbook.cli._common import device as checked_device, open_checkpoint, write_json
 from cnnbook.datasets.torch_data import to_tensors
 from cnnbook.models import catalogue
+from cnnbook.saving.torch_checkpoint import MANIFEST, save_checkpoint
 from cnnbook.seeding import seed_everything
 from cnnbook.training import fit
 from cnnbook.training.callbacks import Callback
-from cnnbook.training.checkpoints import MANIFEST, save_checkpoint
 
 __all__ = ["HISTORY", "Session", "start"]
 

@@ -8,8 +8,8 @@ Each picture becomes one input of the checkpoint's model by
 white, resampled to the model's size; for models of MNIST and Fashion-MNIST, dark ink on light
 paper is inverted (the output says so) and the strokes are fitted and centred as MNIST's were
 (:func:`~cnnbook.datasets.images.mnist_style`). The checkpoint's normalisation is applied.
-The checkpoint is a torch one (:mod:`cnnbook.training.checkpoints`, safetensors) or a Keras one
-(:mod:`cnnbook.models.keras_saving`, a ``.keras`` file loaded with ``safe_mode=True``).
+The checkpoint is a torch one (:mod:`cnnbook.saving.torch_checkpoint`, safetensors) or a Keras one
+(:mod:`cnnbook.saving.keras_checkpoint`, a ``.keras`` file loaded with ``safe_mode=True``).
 
 Every picture is read and checked before anything is printed: a missing file, one that is not a
 PNG or JPEG, a truncated one, one over ``--max-pixels`` (a decompression bomb), a blank one, or a
@@ -29,11 +29,10 @@ from cnnbook.cli import BadInput
 from cnnbook.cli._common import (
     device as checked_device,
     get_model,
-    is_keras_checkpoint,
     open_checkpoint,
-    open_keras_checkpoint,
 )
 from cnnbook.datasets.images import MAX_PIXELS, ImageError, read_image, to_model_input
+from cnnbook.saving import format_of
 
 
 def _read(paths: list[str], max_pixels: int) -> list[np.ndarray]:
@@ -67,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
     images = _read(args.images, args.max_pixels)  # before torch: a bad file fails fast
 
     checkpoint: Any
-    if is_keras_checkpoint(args.checkpoint):  # a .keras model, loaded with safe_mode=True
-        from cnnbook.models.keras_saving import keras_probabilities
+    keras_file = format_of(args.checkpoint) == "keras"  # read from its manifest alone
+    if keras_file:  # a .keras model, loaded with safe_mode=True
+        from cnnbook.saving.keras_checkpoint import keras_probabilities
 
-        checkpoint = open_keras_checkpoint(args.checkpoint)
+        checkpoint = open_checkpoint(args.checkpoint, framework="keras")
     else:
         from cnnbook.training import predict  # torch from here on
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     names = checkpoint.class_names or tuple(str(i) for i in range(classes))
     x, notes = _inputs(args.images, images, spec.input_shape, checkpoint.dataset,
                        checkpoint.normalisation)  # (N, C, H, W)
-    if is_keras_checkpoint(args.checkpoint):
+    if keras_file:
         probabilities = keras_probabilities(checkpoint.model, x.transpose(0, 2, 3, 1))  # NHWC
     else:
         probabilities = predict(checkpoint.model, x, device=device)  # (N, K), rows sum to 1

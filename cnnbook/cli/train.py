@@ -5,7 +5,7 @@
 
 ``--out DIR`` (default ``runs/MODEL-DATASET``) receives:
 
-- the checkpoint (:mod:`cnnbook.training.checkpoints`: ``checkpoint.json`` and safetensors files;
+- the checkpoint (:mod:`cnnbook.saving.torch_checkpoint`: ``checkpoint.json`` and safetensors files;
   model, optimizer and LR scheduler), written after **every** epoch, atomically;
 - ``history.json``: per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` and ``lr``,
   written before each checkpoint;
@@ -100,14 +100,16 @@ def _new_settings(args: argparse.Namespace) -> dict[str, Any]:
     return _check_settings(settings, lambda key: f"--{key.replace('_', '-')}")
 
 
-def _resumed_settings(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+def _resumed(args: argparse.Namespace, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings and the whole record of the run in ``out`` (its ``run.json``, read and
+    checked once), refusing arguments that would change the run."""
     record = read_json(out / RUN)
     settings = record.get("settings")
     needed = {"model", "data", "limit", *DEFAULTS}
     if not isinstance(settings, dict) or not needed <= settings.keys():
         raise BadInput(f"{out / RUN}: holds no complete settings; not a `cnnbook train` run")
     _check_settings(settings, lambda key: f"{out / RUN}: settings.{key}")
-    _previous_mean(record, out / RUN)
+    _first_mean(record, out / RUN)
     given = [f"--{key.replace('_', '-')}" for key in (*DEFAULTS, "limit", "data")
              if getattr(args, key) is not None]
     if args.model is not None and args.model != settings["model"]:
@@ -115,11 +117,12 @@ def _resumed_settings(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     if given:
         raise BadInput(f"--resume continues {out} with the settings in its {RUN}; "
                        f"drop {', '.join(given)} (or start a new run with another --out)")
-    return settings
+    return settings, record
 
 
-def _previous_mean(record: dict[str, Any], path: Path) -> list[float]:
-    """The per-channel mean a run's first session normalised with, from its ``run.json``."""
+def _first_mean(record: dict[str, Any], path: Path) -> list[float]:
+    """The per-channel mean a run's first session normalised with, from its ``run.json``
+    (which must also list its sessions)."""
     norm = record.get("normalisation")
     mean = norm.get("mean") if isinstance(norm, dict) else None
     if not (isinstance(mean, list) and mean and all(
@@ -188,13 +191,12 @@ def run(args: argparse.Namespace) -> int:
     resume = args.resume is not None
     out = _out_folder(args)
     _check_out(out, resume)
-    settings = _resumed_settings(args, out) if resume else _new_settings(args)
+    settings, previous = _resumed(args, out) if resume else (_new_settings(args), None)
     entry, dataset = get_model(settings["model"]), get_data(settings["data"])
     check_fit(entry, dataset)
     train, val, data_line = _data(settings)
     normalisation = channel_stats(train[0])  # float32 (C,), (C,) of the training images
-    previous = read_json(out / RUN) if resume else None
-    if previous is not None and not np.allclose(_previous_mean(previous, out / RUN),
+    if previous is not None and not np.allclose(_first_mean(previous, out / RUN),
                                                 normalisation[0]):
         raise BadInput(f"{out / RUN}: the data has changed since this run started")
 

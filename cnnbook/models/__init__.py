@@ -10,8 +10,6 @@ Light modules (NumPy-free arithmetic, no framework):
 - :mod:`cnnbook.models.catalogue`: every model of the book, with its one name; ``build``.
 - :mod:`cnnbook.models.twins`: the hand-written twins that chapters quote register here.
 - :mod:`cnnbook.models.summary`: ``count_params`` and ``layer_table`` for any model.
-- :mod:`cnnbook.models.export`: a trained model as one small file for a web page (NumPy and
-  JSON; ``load_exported`` imports torch when called).
 
 Framework modules (import on first use; a missing framework names the extra to install):
 
@@ -20,9 +18,10 @@ Framework modules (import on first use; a missing framework names the extra to i
 - :mod:`cnnbook.models.torch_nets`, :mod:`cnnbook.models.keras_nets`: the twins chapters quote
   (the post's three models; the FCN in torch).
 - :mod:`cnnbook.models.port`: weights from Keras to torch and back.
-- :mod:`cnnbook.models.keras_saving`: Keras checkpoints (``.keras`` + JSON, ``safe_mode=True``).
 
-Shapes in specs are channels-first ``(C, H, W)``.
+Saving a trained model (checkpoints, browser exports) is :mod:`cnnbook.saving`; the old
+``cnnbook.models.manifest``, ``keras_saving``, ``keras_archive`` and ``export`` are deprecated
+aliases of its modules until 0.4.0. Shapes in specs are channels-first ``(C, H, W)``.
 """
 
 from __future__ import annotations

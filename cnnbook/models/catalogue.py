@@ -274,7 +274,7 @@ def _unet_level(index: int, in_channels: int, widths: tuple[int, ...]) -> SkipCo
 
 
 # What a checkpoint may pass to a torch builder (checkpoint.json's model.kwargs): bounds wide
-# enough for any sensible variant; the parameter limit of cnnbook.models.manifest does the rest.
+# enough for any sensible variant; the parameter limit of cnnbook.saving.manifest does the rest.
 _IN_CHANNELS = BuilderArg("in_channels", 1, 64)
 _NUM_CLASSES = BuilderArg("num_classes", 1, 10_000)
 _INPUT_SIZE = BuilderArg("input_size", 1, 4096)

@@ -3,7 +3,7 @@
 Each spec carries its own rules (as micrograd's ops carry theirs): :meth:`~LayerRules.output`
 (its output shape and trainable parameters for an input shape), :meth:`~LayerRules.grow_field`
 (how it grows a receptive field, by the recurrence of :mod:`cnnbook.models.shapes`),
-:meth:`~LayerRules.export_form` (what the browser page runs, :mod:`cnnbook.models.export`) and
+:meth:`~LayerRules.export_form` (what the browser page runs, :mod:`cnnbook.saving.browser`) and
 :meth:`~LayerRules.weight_shapes`. :mod:`cnnbook.models.shapes` walks a list of specs with them;
 the framework builders (:mod:`cnnbook.models.torch_build`, :mod:`cnnbook.models.keras_build`)
 make one module or layer per spec. A new layer kind is one class here, plus its module and layer

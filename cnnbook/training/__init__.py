@@ -6,8 +6,9 @@
 - :mod:`cnnbook.training.augment`: random crop, flip and cutout on the device; :func:`compose`.
 - :mod:`cnnbook.training.callbacks`: :class:`EarlyStopping` and :class:`BestCheckpoint` (which
   saves from rank 0 only under DDP).
-- :mod:`cnnbook.training.checkpoints`: :func:`save_checkpoint` / :func:`load_checkpoint`
-  (safetensors and JSON, no pickle); loaded on first use, because it needs ``safetensors``.
+- :func:`save_checkpoint` / :func:`load_checkpoint` / :class:`Checkpoint`, from
+  :mod:`cnnbook.saving.torch_checkpoint` (safetensors and JSON, no pickle); loaded on first use,
+  because they need ``safetensors``.
 - :mod:`cnnbook.training.epoch`: the inner loop (no value read back per step).
 - :mod:`cnnbook.training.speed`: the ``channels_last``, ``precision`` and ``compile`` options.
 - :mod:`cnnbook.training.distributed`: torchrun/DDP (:func:`init_distributed`, ranks).
@@ -30,7 +31,7 @@ from cnnbook.training.devices import resolve_device, sync
 from cnnbook.training.fit import History, evaluate, fit, predict
 
 if TYPE_CHECKING:  # loaded on first use: they need safetensors
-    from cnnbook.training.checkpoints import (
+    from cnnbook.saving.torch_checkpoint import (
         Checkpoint as Checkpoint,
         load_checkpoint as load_checkpoint,
         save_checkpoint as save_checkpoint,

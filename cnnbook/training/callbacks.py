@@ -29,7 +29,7 @@ with needs("torch"):
 from cnnbook.training.distributed import is_main
 
 if TYPE_CHECKING:  # checkpoints need safetensors, imported only when a checkpoint is written
-    from cnnbook.training.checkpoints import Normalisation
+    from cnnbook.saving.torch_checkpoint import Normalisation
 
 __all__ = ["BestCheckpoint", "Callback", "EarlyStopping"]
 
@@ -98,9 +98,9 @@ class BestCheckpoint(_Monitor, Callback):
     """Keep the weights of the best epoch by ``monitor``; restore them when training ends.
 
     The copy lives on the training device (no transfer, no sync). With ``path``, each new best is
-    also written there as a checkpoint (:func:`cnnbook.training.checkpoints.save_checkpoint`:
+    also written there as a checkpoint (:func:`cnnbook.saving.torch_checkpoint.save_checkpoint`:
     weights, ``name``, ``dataset``, ``class_names``, ``normalisation``, the epoch count and the
-    logs as metrics), ready for :func:`~cnnbook.training.checkpoints.load_checkpoint`.
+    logs as metrics), ready for :func:`~cnnbook.saving.torch_checkpoint.load_checkpoint`.
 
     Attributes:
         restore_best_weights: load the best weights into the model at the end of training
@@ -126,7 +126,7 @@ class BestCheckpoint(_Monitor, Callback):
         if self.improved(epoch, logs):
             self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
             if self.path is not None and self.name is not None and is_main():
-                from cnnbook.training.checkpoints import save_checkpoint
+                from cnnbook.saving.torch_checkpoint import save_checkpoint
 
                 save_checkpoint(self.path, model, name=self.name, epoch=epoch + 1,
                                 metrics=dict(logs), dataset=self.dataset,

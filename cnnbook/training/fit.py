@@ -22,7 +22,7 @@ epoch's batches (computed with dropout on, while the weights change), so they di
 
 Each epoch's randomness (shuffling, dropout, augmentation) is seeded from ``(seed, epoch)`` alone,
 so ``fit(..., epochs=4, initial_epoch=2)`` on a model, optimizer and scheduler restored from a
-checkpoint saved after epoch 2 (:mod:`cnnbook.training.checkpoints`) repeats the last two epochs
+checkpoint saved after epoch 2 (:mod:`cnnbook.saving.torch_checkpoint`) repeats the last two epochs
 of an uninterrupted four-epoch run exactly (on CPU; GPU kernels may not be deterministic).
 
 Speed options (:mod:`cnnbook.training.speed`): ``channels_last=True``, ``precision="bf16"`` or

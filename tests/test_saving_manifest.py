@@ -5,7 +5,7 @@ on stderr with exit status 2 from ``cnnbook evaluate`` and ``cnnbook predict``, 
 the cases that ask for a huge model run under a memory limit just above a measured torch import,
 so an attempted allocation would fail loudly rather than pass by luck. (The pickle, decompression
 bomb and truncated-image refusals are in ``test_cli_predict.py`` and
-``test_training_checkpoints.py``.)"""
+``test_saving_torch_checkpoint.py``.)"""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from cnnbook.models.manifest import (
+from cnnbook.saving.manifest import (
     MANIFEST,
     MAX_PARAMS,
     check_tensor_file,
+    new_manifest,
     safetensors_values,
     validate_manifest,
 )
@@ -45,6 +46,40 @@ def good_meta() -> dict:
             "normalisation": {"mean": [0.1], "std": [0.3]}, "epoch": 1, "metrics": {"a": 1.0},
             "versions": {"python": "3"}, "files": {"model": {"file": "model-a.safetensors",
                                                              "sha256": "0" * 64}}}
+
+
+def test_the_one_metadata_builder_writes_what_the_loader_reads(tmp_path):
+    """Both writers' manifests: torch with its builder arguments, Keras with the default build
+    (and ``framework``), versions merged; each one that validate_manifest accepts."""
+    torch_meta = new_manifest("torch", MODEL, where=tmp_path, kwargs={"num_classes": 3},
+                              class_names="abc", normalisation=([0.5], [0.25]), epoch=2,
+                              metrics={"loss": 1}, versions={"safetensors": "0.8"})
+    assert torch_meta["model"] == {"name": MODEL, "kwargs": {"num_classes": 3}}
+    assert torch_meta["normalisation"] == {"mean": [0.5], "std": [0.25]}
+    assert torch_meta["metrics"] == {"loss": 1.0} and torch_meta["versions"]["safetensors"] == "0.8"
+    assert {"python", "cnnbook", "numpy"} <= torch_meta["versions"].keys()
+    keras_meta = new_manifest("keras", MODEL, where=tmp_path)
+    assert keras_meta["model"] == {"name": MODEL} and keras_meta["framework"] == "keras"
+    for meta, fmt in ((torch_meta, FORMAT), (keras_meta, ("cnnbook-keras-checkpoint", 1))):
+        meta["files"] = {"model": {"file": "model-a.x", "sha256": "0" * 64}}
+        assert validate_manifest(meta, "here", *fmt) is meta
+
+
+@pytest.mark.parametrize("framework, name, kwargs, extra, message", [
+    ("torch", "resnet50", {}, {}, "'resnet50'"),
+    ("keras", "unet_small", {}, {}, "'unet_small' has no Keras builder"),
+    ("keras", MODEL, {"num_classes": 3}, {}, "holds post_tensorflow's default build"),
+    ("torch", MODEL, {"depth": 3}, {}, "depth"),
+    ("torch", MODEL, {"num_classes": 3}, {"class_names": "abcd"}, '"class_names" has 4 names'),
+    ("torch", MODEL, {}, {"normalisation": ([0.1, 0.2], [1, 1])}, '"normalisation.mean" has 2'),
+    ("torch", MODEL, {}, {"normalisation": ([0.1], [0])}, "positive finite"),
+])
+def test_the_builder_refuses_what_loading_would(tmp_path, framework, name, kwargs, extra,
+                                                message):
+    with pytest.raises(ValueError, match=message) as err:
+        new_manifest(framework, name, where=tmp_path, kwargs=kwargs, **extra)
+    assert "\n" not in str(err.value)
+    assert not any(tmp_path.iterdir())  # nothing written
 
 
 @pytest.mark.parametrize("change, message", [
@@ -119,7 +154,7 @@ safetensors_torch = pytest.importorskip("safetensors.torch", reason="needs the t
 def good(tmp_path_factory) -> Path:
     """A checkpoint of an untrained post_tensorflow that loads (the control)."""
     from cnnbook.models import catalogue
-    from cnnbook.training.checkpoints import save_checkpoint
+    from cnnbook.saving.torch_checkpoint import save_checkpoint
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("good") / "run"
@@ -221,7 +256,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_a_hostile_checkpoint_folder_is_refused_by_the_loader_in_one_line(good, tmp_path, case):
-    from cnnbook.training.checkpoints import load_checkpoint
+    from cnnbook.saving.torch_checkpoint import load_checkpoint
 
     change, message = CASES[case]
     folder = edited(good, tmp_path, change)
@@ -258,7 +293,7 @@ def test_a_hostile_checkpoint_folder_is_one_line_exit_2_and_nothing_written(
 
 def test_the_good_checkpoint_loads_and_builder_arguments_within_bounds_work(good, tmp_path):
     from cnnbook.models import catalogue
-    from cnnbook.training.checkpoints import load_checkpoint, save_checkpoint
+    from cnnbook.saving.torch_checkpoint import load_checkpoint, save_checkpoint
 
     assert load_checkpoint(good).name == MODEL
     (tmp_path / "latest").symlink_to(good, target_is_directory=True)  # a link to a run's folder
@@ -282,7 +317,8 @@ MARGIN = 256 * 2**20
 NEAR_LIMIT = {"input_size": 448}  # post_keras at 448x448: 99.1M parameters (397 MB), allowed
 NEAR_LIMIT_PARAMS = 99_143_434
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-IMPORTS = ("import torch, safetensors.torch, cnnbook.cli.evaluate, cnnbook.training.checkpoints\n"
+IMPORTS = ("import torch, safetensors.torch, cnnbook.cli.evaluate\n"
+           "import cnnbook.saving.torch_checkpoint\n"
            "def vm_peak():\n"
            "    for line in open('/proc/self/status'):\n"
            "        if line.startswith('VmPeak:'):\n"
@@ -290,7 +326,7 @@ IMPORTS = ("import torch, safetensors.torch, cnnbook.cli.evaluate, cnnbook.train
 WORKER = IMPORTS + """
 import contextlib, io, json, resource, sys
 from cnnbook.cli import main
-from cnnbook.training.checkpoints import load_checkpoint
+from cnnbook.saving.torch_checkpoint import load_checkpoint
 good, *bad = sys.argv[1:]
 baseline = vm_peak()
 limit = baseline + %d

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch", reason="needs the torch extra")
 
 from cnnbook import ops
 from cnnbook.models import catalogue
-from cnnbook.models.export import (
+from cnnbook.saving.browser import (
     SCRIPT_PREFIX,
     SCRIPT_SUFFIX,
     ExportError,

@@ -16,9 +16,9 @@ pytest.importorskip("safetensors", reason="checkpoints need safetensors (the tor
 import safetensors.torch
 
 from cnnbook.models import catalogue
+from cnnbook.saving.torch_checkpoint import MANIFEST, load_checkpoint, save_checkpoint
 from cnnbook.training import fit
 from cnnbook.training.augment import compose, random_crop, random_flip
-from cnnbook.training.checkpoints import MANIFEST, load_checkpoint, save_checkpoint
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 NORM = ([0.49, 0.48, 0.45], [0.25, 0.24, 0.26])
@@ -238,11 +238,11 @@ def test_ctrl_c_just_after_the_manifest_is_renamed_keeps_the_files_it_names(tmp_
                                                                              monkeypatch):
     """The new checkpoint.json is in place when the interrupt comes (syncing the folder after
     its rename): the files it names stay, so the folder holds the new checkpoint, loadable."""
-    import cnnbook._atomic
+    import cnnbook.saving.atomic
 
     folder = save(tmp_path / "run", build(seed=0), epoch=1)
     new = build(seed=1)
-    real, calls = cnnbook._atomic.fsync_dir, []
+    real, calls = cnnbook.saving.atomic.fsync_dir, []
 
     def fsync_dir(path):
         real(path)
@@ -250,7 +250,7 @@ def test_ctrl_c_just_after_the_manifest_is_renamed_keeps_the_files_it_names(tmp_
         if len(calls) == 2:  # after the model file's rename, then the manifest's
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cnnbook._atomic, "fsync_dir", fsync_dir)
+    monkeypatch.setattr(cnnbook.saving.atomic, "fsync_dir", fsync_dir)
     with pytest.raises(KeyboardInterrupt):
         save(folder, new, epoch=2)
     monkeypatch.undo()

@@ -12,9 +12,9 @@ import pytest
 
 keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
 
-from cnnbook.cli._common import is_keras_checkpoint
-from cnnbook.models import catalogue, manifest
-from cnnbook.models.keras_saving import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
+from cnnbook.models import catalogue
+from cnnbook.saving import format_of, manifest
+from cnnbook.saving.keras_checkpoint import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
 
 DIGITS = tuple(str(i) for i in range(10))
 
@@ -47,7 +47,7 @@ def test_round_trip_gives_the_same_logits_and_metadata(trained, tmp_path):
     folder = save(tmp_path / "run", model, metrics={"accuracy": 0.9})
     files = sorted(p.name for p in folder.iterdir())
     assert files[0] == MANIFEST and len(files) == 2 and files[1].endswith(".keras")
-    assert is_keras_checkpoint(folder) and is_keras_checkpoint(folder / MANIFEST)
+    assert format_of(folder) == format_of(folder / MANIFEST) == "keras"
     loaded = load_keras_checkpoint(folder)
     before = keras.ops.convert_to_numpy(model(xt))
     after = keras.ops.convert_to_numpy(loaded.model(xt))
@@ -124,8 +124,10 @@ def test_refusals_are_one_line_errors_naming_the_file(trained, tmp_path):
     with pytest.raises(ValueError, match="refusing a pickle") as err:
         load_keras_checkpoint(pkl)
     assert str(pkl) in str(err.value)
-    with pytest.raises(FileNotFoundError, match="no checkpoint.json"):
+    with pytest.raises(ValueError, match="model.pkl: refusing a pickle"):  # found in the folder
         load_keras_checkpoint(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no checkpoint.json"):
+        load_keras_checkpoint(tmp_path / "run" / "nowhere")
 
     meta = json.loads((folder / MANIFEST).read_text())
     target = folder / meta["files"]["model"]["file"]
@@ -157,7 +159,7 @@ def test_cnnbook_predict_reads_a_keras_checkpoint(trained, tmp_path, capsys):
 
     from cnnbook.cli import main
     from cnnbook.datasets.images import mnist_style
-    from cnnbook.models.keras_saving import keras_probabilities
+    from cnnbook.saving.keras_checkpoint import keras_probabilities
 
     model, xt, _ = trained
     folder = save(tmp_path / "run", model)

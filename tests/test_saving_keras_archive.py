@@ -16,8 +16,8 @@ keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
 h5py = pytest.importorskip("h5py", reason="Keras' own dependency")
 
 from cnnbook.models import catalogue
-from cnnbook.models.keras_archive import keras_file_values
-from cnnbook.models.keras_saving import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
+from cnnbook.saving.keras_archive import keras_file_values
+from cnnbook.saving.keras_checkpoint import MANIFEST, load_keras_checkpoint, save_keras_checkpoint
 
 MODEL = "post_tensorflow"  # Sequential: conv1 (320 weights), fc1 (54,090)
 
