@@ -54,7 +54,17 @@ def test_catalogue_order_names_and_tasks():
     for name, entry in CATALOGUE.items():
         assert entry.name == name
         assert entry.task in ("classification", "segmentation", "detection")
-        assert entry.frameworks in (("torch",), ("torch", "keras"))
+        assert entry.frameworks in (("torch",), ("torch", "keras"), ("torch", "keras", "numpy"))
+
+
+def test_numpy_is_a_framework_exactly_where_the_numpy_builder_has_every_layer():
+    from cnnbook.models.numpy_build import supports
+
+    assert [e.name for e in catalogue.entries(frameworks=("numpy",))] == [
+        "post_tensorflow", "post_keras", "post_pytorch", "mnist_mlp"]
+    for entry in CATALOGUE.values():  # a classifier: the NumPy loop trains with cross-entropy
+        wanted = entry.task == "classification" and supports(entry.spec)
+        assert ("numpy" in entry.frameworks) == wanted, entry.name
 
 
 # The twins: only the code that chapters quote (the post's three models, in both frameworks,

@@ -50,9 +50,10 @@ from cnnbook.models.twins import twin
 __all__ = ["CATALOGUE", "FRAMEWORKS", "BuilderArg", "ModelEntry", "entries", "get"]
 
 Task = Literal["classification", "segmentation", "detection"]
-Framework = Literal["torch", "keras"]
-FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras")
-EXTRAS = {framework: EXTRA[framework] for framework in FRAMEWORKS}  # the pip extra of each
+Framework = Literal["torch", "keras", "numpy"]
+FRAMEWORKS: tuple[Framework, ...] = ("torch", "keras", "numpy")
+# the pip extra of each framework (NumPy is a core dependency: it has none)
+EXTRAS = {framework: EXTRA[framework] for framework in FRAMEWORKS if framework in EXTRA}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ class ModelEntry:
             ``args`` (keywords; every one has a default): :attr:`spec` is its default,
             :meth:`spec_for` any other.
         args: the builder's keyword arguments that a checkpoint may set, with bounds.
-        frameworks: the frameworks it is built in, torch first.
+        frameworks: the frameworks it is built in, torch first; ``"numpy"`` for a classifier
+            whose every layer has a NumPy layer (:mod:`cnnbook.models.numpy_build`, the "from
+            scratch" build).
         description: one line for tables.
         made_last: labels of top-level layers that the torch build makes after the others (see
             :func:`cnnbook.models.torch_build.build_torch`): the order the model's hand-written
@@ -131,6 +134,8 @@ class ModelEntry:
         """The hand-written class or function that builds this model in ``framework`` where a
         chapter quotes one (importing the framework's twin module), else ``None``."""
         self._check_framework(framework)
+        if framework == "numpy":
+            return None  # no chapter quotes NumPy code of a catalogue model
         if framework == "torch":
             importlib.import_module("cnnbook.models.torch_nets")
         else:
@@ -165,9 +170,17 @@ class ModelEntry:
 
     def build_spec(self, framework: Framework, **kwargs: Any) -> Any:
         """The model as its spec builds it, twin or not: a
-        :class:`~cnnbook.models.torch_build.SpecNet` (NCHW) or a Keras model (NHWC, named
-        :attr:`name`; ``input_shape=(H, W, C)`` sets its input)."""
+        :class:`~cnnbook.models.torch_build.SpecNet` (NCHW), a Keras model (NHWC, named
+        :attr:`name`; ``input_shape=(H, W, C)`` sets its input) or a
+        :class:`~cnnbook.models.numpy_build.NumpyNet` (NCHW; ``seed=`` and ``dtype=`` set its
+        He-initialised weights)."""
         self._check_framework(framework)
+        if framework == "numpy":
+            from cnnbook.models.numpy_build import build_numpy
+
+            seed, dtype = kwargs.pop("seed", 0), kwargs.pop("dtype", "float32")
+            return build_numpy(self.spec_for(**kwargs), catalogue_name=self.name, seed=seed,
+                               dtype=dtype)
         if framework == "torch":
             from cnnbook.models.torch_build import build_torch
 
@@ -298,7 +311,7 @@ _ENTRIES = (
                 ActivationSpec("softmax", label="softmax"),
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
-        frameworks=("torch", "keras"),
+        frameworks=("torch", "keras", "numpy"),
         description="the post's TensorFlow model: conv 32, pool, dense 10 (MNIST)",
     ),
     ModelEntry(
@@ -316,7 +329,7 @@ _ENTRIES = (
                 ActivationSpec("softmax", label="softmax"),
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE),
-        frameworks=("torch", "keras"),
+        frameworks=("torch", "keras", "numpy"),
         description="the post's Keras model: conv 32, conv 64, dense 128, dense 10 (MNIST)",
     ),
     ModelEntry(
@@ -336,7 +349,7 @@ _ENTRIES = (
                 DenseSpec(128, num_classes, label="fc2"),  # logits: the loss applies log-softmax
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
-        frameworks=("torch", "keras"),
+        frameworks=("torch", "keras", "numpy"),
         description="the post's PyTorch CNN with dropout (CIFAR-10, inferred from its shapes)",
     ),
     ModelEntry(
@@ -351,7 +364,7 @@ _ENTRIES = (
             ActivationSpec("softmax", label="softmax"),
         )),
         args=(BuilderArg("hidden", 1, 65_536), _NUM_CLASSES),
-        frameworks=("torch", "keras"),
+        frameworks=("torch", "keras", "numpy"),
         description="a one-hidden-layer perceptron the size of post_tensorflow: no weight sharing",
     ),
     ModelEntry(

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from cnnbook.models.catalogue import ModelEntry
+from cnnbook.models.numpy_build import NumpyNet
 from cnnbook.models.specs import Architecture
 
 __all__ = ["count_params", "layer_table"]
@@ -37,10 +38,13 @@ def count_params(model: Any) -> int:
         model: a catalogue :class:`~cnnbook.models.catalogue.ModelEntry` or an
             :class:`~cnnbook.models.specs.Architecture` (counted from the spec, no framework), a
             torch ``nn.Module`` (parameters with ``requires_grad``) or a Keras model (its
-            ``trainable_weights``; Keras' own ``count_params()`` also counts frozen weights).
+            ``trainable_weights``; Keras' own ``count_params()`` also counts frozen weights), or a
+            :class:`~cnnbook.models.numpy_build.NumpyNet` (its parameter arrays).
     """
     if isinstance(model, (ModelEntry, Architecture)):
         return model.count_params()
+    if isinstance(model, NumpyNet):
+        return sum(p.size for p in model.parameters().values())
     if _framework(model) == "torch":
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     return sum(math.prod(w.shape) for w in model.trainable_weights)
