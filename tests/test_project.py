@@ -184,7 +184,7 @@ def test_toc_entries_exist_and_every_chapter_is_in_the_toc():
     assert orphans == [], f"notebooks missing from _toc.yml: {orphans}"
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     captions = [part["caption"] for part in toc["parts"]]
-    assert len(captions) == 5  # ... "CNNs that say where" (segmentation, detection), Appendix
+    assert len(captions) == 6  # ... "CNNs that say where" (segmentation, detection), Appendix
 
 
 @pytest.mark.parametrize("path", toc_notebooks(), ids=str)
