@@ -126,7 +126,8 @@ def test_the_wheel_installed_in_a_fresh_environment_runs_the_command(dist, tmp_p
     assert _run(venv, tmp_path, "cnnbook", "--version") == f"cnnbook {cnnbook.__version__}\n"
     models = _run(venv, tmp_path, "cnnbook", "models", "--framework", "torch", "--check")
     row = next(line for line in models.splitlines() if line.startswith("post_keras "))
-    assert row.split()[:5] == ["post_keras", "classification", "mnist", "torch,keras", "225,034"]
+    assert row.split()[:5] == [
+        "post_keras", "classification", "mnist", "torch,keras,numpy", "225,034"]
     assert "built post_keras         torch 225,034 ok" in models
     assert "mnist (MNIST): read from offline" in _run(venv, tmp_path, "cnnbook", "data", "list")
 
