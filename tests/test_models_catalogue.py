@@ -61,7 +61,7 @@ def test_numpy_is_a_framework_exactly_where_the_numpy_builder_has_every_layer():
     from cnnbook.models.numpy_build import supports
 
     assert [e.name for e in catalogue.entries(frameworks=("numpy",))] == [
-        "post_tensorflow", "post_keras", "post_pytorch", "mnist_mlp"]
+        "post_tensorflow", "post_keras", "post_pytorch", "mnist_mlp", "post_pytorch_bn"]
     for entry in CATALOGUE.values():  # a classifier: the NumPy loop trains with cross-entropy
         wanted = entry.task == "classification" and supports(entry.spec)
         assert ("numpy" in entry.frameworks) == wanted, entry.name

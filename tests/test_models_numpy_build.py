@@ -34,10 +34,11 @@ def inputs(name, n=4, seed=0):
 def test_the_numpy_build_has_the_spec_s_parameters_named_as_torch(name):
     net = catalogue.get(name).build("numpy")
     assert count_params(net) == catalogue.get(name).count_params()
-    torch = pytest.importorskip("torch")
-    state = catalogue.get(name).build("torch").state_dict()
+    pytest.importorskip("torch")
+    state = catalogue.get(name).build("torch").state_dict()  # buffers too (batch norm's)
     assert {k: tuple(v.shape) for k, v in net.state_dict().items()} == {
-        k: tuple(v.shape) for k, v in state.items() if v.dtype == torch.float32}
+        k: tuple(v.shape) for k, v in state.items()}
+    assert list(net.state_dict()) == list(state)  # torch's order
 
 
 @pytest.mark.parametrize("name", NUMPY_MODELS)
@@ -62,6 +63,34 @@ def test_logits_and_every_gradient_equal_torch_autograd_on_the_same_weights(name
     grads = dict(model.named_parameters())
     for key, grad in net.gradients().items():
         assert rel_error(grad, grads[key].grad.numpy()) <= 1e-6, key
+
+
+def test_batch_norm_in_training_equals_torch_statistics_and_gradients():
+    """post_pytorch_bn without dropout, in training mode: batch statistics in the forward pass,
+    their gradient in the backward pass, and the running statistics after two batches."""
+    torch = pytest.importorskip("torch")
+    from cnnbook import ops
+
+    torch.manual_seed(0)
+    model = catalogue.get("post_pytorch_bn").build("torch", dropout=0.0).double().train()
+    net = catalogue.get("post_pytorch_bn").build("numpy", dropout=0.0, dtype="float64")
+    net.load_state_dict(model.state_dict())
+    for step in range(2):
+        x, y = inputs("post_pytorch_bn", n=6, seed=step)
+        model.zero_grad()
+        torch.nn.functional.cross_entropy(model(torch.from_numpy(x)),
+                                          torch.from_numpy(y)).backward()
+        logits = net.forward(x, train=True)
+        net.backward(ops.cross_entropy_backward(logits, y))
+    grads = dict(model.named_parameters())
+    for key, grad in net.gradients().items():
+        if key in ("conv1.bias", "conv2.bias"):  # batch norm subtracts the batch mean right
+            assert np.abs(grad).max() < 1e-12  # after: a bias there gets no gradient at all
+            assert np.abs(grads[key].grad.numpy()).max() < 1e-12
+            continue
+        assert rel_error(grad, grads[key].grad.numpy()) <= 1e-6, key
+    for key, value in model.state_dict().items():  # running statistics, batch counts
+        assert np.allclose(net.state_dict()[key], value.numpy(), rtol=1e-10, atol=0), key
 
 
 def test_gradients_match_finite_differences_on_a_few_weights():
@@ -132,7 +161,7 @@ def test_dropout_is_nn_dropout_in_evaluation_and_in_distribution_in_training():
 def test_refusals_are_one_line(tmp_path):
     with pytest.raises(ValueError, match="'cifar_small' has no numpy builder"):
         catalogue.get("cifar_small").build("numpy")
-    with pytest.raises(ValueError, match="no NumPy layer for BatchNorm2dSpec"):
+    with pytest.raises(ValueError, match="no NumPy layer for ActivationSpec 'gelu'"):
         build_numpy(catalogue.get("cifar_small").spec)
     net = catalogue.get("post_tensorflow").build("numpy")
     state = net.state_dict()

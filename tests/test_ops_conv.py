@@ -137,3 +137,50 @@ def test_torch_rejects_same_padding_with_stride(torch):
 def test_conv2d_bad_input_raises_clear_error(x_shape, w_shape, kwargs, message):
     with pytest.raises(ValueError, match=message):
         conv2d(np.zeros(x_shape), np.zeros(w_shape), **kwargs)
+
+
+# -- transposed convolution ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stride, padding, output_padding, dilation", [
+    (1, 0, 0, 1), (2, 0, 0, 1), (2, 1, 1, 1), (3, 1, 2, 1), ((2, 1), (1, 0), (1, 0), 1),
+    (1, 1, 0, 2), (2, 2, 1, 2)])
+def test_conv_transpose2d_equals_torch(torch, stride, padding, output_padding, dilation):
+    from cnnbook.ops import conv_transpose2d
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 5, 4))  # (N, C_in, H, W)
+    w = rng.normal(size=(3, 4, 3, 2))  # (C_in, C_out, kH, kW): ConvTranspose2d's layout
+    b = rng.normal(size=4)
+    ours = conv_transpose2d(x, w, b, stride=stride, padding=padding,
+                            output_padding=output_padding, dilation=dilation)
+    theirs = torch.nn.functional.conv_transpose2d(
+        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride=stride,
+        padding=padding, output_padding=output_padding, dilation=dilation).numpy()
+    assert ours.shape == theirs.shape
+    assert rel_err(ours, theirs) < 1e-12
+
+
+def test_conv_transpose2d_is_the_gradient_of_conv2d():
+    """The transposed convolution of g with w is what conv2d_backward sends back to the input
+    of conv2d(x, w) for the upstream gradient g."""
+    from cnnbook.ops import conv_transpose2d
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 4, 9, 9))
+    w = rng.normal(size=(3, 4, 3, 3))  # OIHW of the convolution
+    g = rng.normal(size=conv2d(x, w, stride=2, padding=1).shape)  # (2, 3, 5, 5)
+    dx, _, _ = conv2d_backward(g, x, w, stride=2, padding=1)
+    assert np.array_equal(conv_transpose2d(g, w, stride=2, padding=1), dx)
+
+
+def test_conv_transpose2d_refusals():
+    from cnnbook.ops import conv_transpose2d
+
+    x, w = np.zeros((1, 3, 4, 4)), np.zeros((3, 2, 3, 3))
+    with pytest.raises(ValueError, match="x has 2 channels but w expects 3"):
+        conv_transpose2d(x[:, :2], w)
+    with pytest.raises(ValueError, match="output_padding < stride"):
+        conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="crops the whole output"):
+        conv_transpose2d(x[:, :, :1, :1], w, padding=2)

@@ -110,3 +110,49 @@ def test_bad_labels_raise_clear_errors():
         cross_entropy(z, np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="one-hot targets"):
         cross_entropy(z, np.zeros((2, 4)))
+
+
+# -- focal losses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha, gamma", [(0.25, 2.0), (0.5, 0.0), (None, 1.5)])
+def test_sigmoid_focal_loss_equals_keras_binary_focal_crossentropy(alpha, gamma):
+    keras = pytest.importorskip("keras", reason="needs the tf extra (keras)")
+    from cnnbook.ops import sigmoid_focal_loss
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(8, 5))
+    targets = (rng.random((8, 5)) < 0.3).astype(np.float64)
+    loss = keras.losses.BinaryFocalCrossentropy(
+        apply_class_balancing=alpha is not None, alpha=alpha or 0.25, gamma=gamma,
+        from_logits=True)
+    expected = float(keras.ops.convert_to_numpy(loss(targets, logits)))
+    assert abs(sigmoid_focal_loss(logits, targets, alpha=alpha, gamma=gamma) - expected) <= \
+        1e-6 * expected
+
+
+def test_sigmoid_focal_loss_with_gamma_0_and_no_alpha_is_binary_cross_entropy(torch):
+    from cnnbook.ops import sigmoid_focal_loss
+
+    rng = np.random.default_rng(1)
+    logits, targets = rng.normal(0, 20, size=(50,)), (rng.random(50) < 0.5).astype(float)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(logits), torch.from_numpy(targets)).item()
+    assert rel_err(sigmoid_focal_loss(logits, targets, alpha=None, gamma=0.0), expected) < 1e-12
+
+
+def test_penalty_reduced_focal_loss_is_the_detector_s_heatmap_loss(torch):
+    from cnnbook.detection.loss import CenterNetLoss
+    from cnnbook.detection.targets import DEFAULT_LAYOUT, encode_targets
+    from cnnbook.ops import penalty_reduced_focal_loss
+
+    lay = DEFAULT_LAYOUT
+    boxes = [np.array([[4.0, 6.0, 18.0, 22.0], [30.0, 30.0, 44.0, 50.0]]),
+             np.array([[10.0, 10.0, 30.0, 26.0]])]
+    labels = [np.array([1, 7]), np.array([3])]
+    targets, _ = encode_targets(boxes, labels, (64, 64))  # (2, channels, 16, 16)
+    outputs = np.random.default_rng(2).normal(size=(2, lay.outputs, *targets.shape[2:]))
+    expected = CenterNetLoss().parts(torch.from_numpy(outputs), torch.from_numpy(targets))
+    ours = penalty_reduced_focal_loss(outputs[:, :lay.num_classes],
+                                      targets[:, :lay.num_classes])
+    assert rel_err(ours, expected["heatmap"].item()) < 1e-5  # the detector computes in float32

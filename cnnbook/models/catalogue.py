@@ -390,7 +390,7 @@ _ENTRIES = (
                 DenseSpec(128, num_classes, label="fc2"),  # logits
             )),
         args=(_IN_CHANNELS, _NUM_CLASSES, _INPUT_SIZE, _DROPOUT),
-        frameworks=("torch", "keras"),
+        frameworks=("torch", "keras", "numpy"),
         description="post_pytorch with batch norm after each conv, nothing else changed",
     ),
     ModelEntry(

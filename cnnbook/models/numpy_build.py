@@ -9,15 +9,17 @@ gradients of its input and its parameters:
 - a convolution (:func:`~cnnbook.ops.conv2d`, im2col: one matrix product per layer) and its
   backward pass (:func:`~cnnbook.ops.conv2d_backward`);
 - max or average pooling, ReLU, flatten, a dense layer (``x @ W.T + b``, torch's ``(out, in)``
-  layout) and dropout (a mask scaled by ``1 / (1 - p)`` in training, nothing in evaluation);
+  layout), dropout (a mask scaled by ``1 / (1 - p)`` in training, nothing in evaluation) and
+  batch norm (:func:`~cnnbook.ops.batch_norm2d`, torch's conventions; its running statistics
+  are buffers, in the state dict but not trained);
 - a final softmax is left out, as in the torch build: the net returns logits, and
   :func:`~cnnbook.ops.cross_entropy` applies log-softmax.
 
 Parameters are named as the torch build names them (``conv1.weight``, ``fc1.bias``), in the
 same layouts (OIHW, ``(out, in)``), so :meth:`NumpyNet.state_dict` loads into
-``catalogue.get(name).build("torch")`` and back unchanged. Other layer kinds (batch norm,
-residual blocks, global pooling, transposed convolutions) have no NumPy layer here; a spec with
-one is refused in one line.
+``catalogue.get(name).build("torch")`` and back unchanged. Other layer kinds (residual
+blocks, global pooling, transposed convolutions) have no NumPy layer here; a spec with one is
+refused in one line.
 
 Initial weights are He-normal (``N(0, 2 / fan_in)``, the scale that keeps a ReLU net's
 activations from shrinking or growing with depth) from a seeded NumPy generator, biases zero.
@@ -42,11 +44,13 @@ __all__ = ["NumpyLayer", "NumpyNet", "build_numpy", "supports"]
 
 class NumpyLayer:
     """One layer: :meth:`forward` keeps what :meth:`backward` needs; ``params`` and ``grads``
-    hold arrays by short name (``"weight"``, ``"bias"``) in torch's layouts."""
+    hold arrays by short name (``"weight"``, ``"bias"``) in torch's layouts, ``buffers`` the state
+    that is not trained (batch norm's running statistics)."""
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
         return x
@@ -158,6 +162,44 @@ class _Dropout(NumpyLayer):
         return dout if self.mask is None else dout * self.mask
 
 
+class _BatchNorm(NumpyLayer):
+    """Batch norm with torch's conventions (momentum 0.1, unbiased running variance, eps 1e-5),
+    :func:`cnnbook.ops.batch_norm2d`; ``num_batches_tracked`` counts training batches as torch's
+    buffer does."""
+
+    EPS = 1e-5
+
+    def __init__(self, channels: int, dtype: Any) -> None:
+        super().__init__()
+        self.params = {"weight": np.ones(channels, dtype), "bias": np.zeros(channels, dtype)}
+        self.buffers = {"running_mean": np.zeros(channels, dtype),
+                        "running_var": np.ones(channels, dtype),
+                        "num_batches_tracked": np.zeros((), np.int64)}
+
+    def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
+        self.x, self.train = x, train
+        out, mean, var = ops.batch_norm2d(
+            x, self.params["weight"], self.params["bias"], self.buffers["running_mean"],
+            self.buffers["running_var"], training=train, eps=self.EPS)
+        if train:
+            self.buffers["running_mean"][...] = mean
+            self.buffers["running_var"][...] = var
+            self.buffers["num_batches_tracked"] += 1
+        return out.astype(x.dtype, copy=False)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.train:
+            dx, dgamma, dbeta = ops.batch_norm2d_backward(dout, self.x, self.params["weight"],
+                                                          eps=self.EPS)
+        else:  # fixed statistics: an affine map per channel
+            inv_std = 1 / np.sqrt(self.buffers["running_var"] + self.EPS)[None, :, None, None]
+            x_hat = (self.x - self.buffers["running_mean"][None, :, None, None]) * inv_std
+            dx = dout * self.params["weight"][None, :, None, None] * inv_std
+            dgamma, dbeta = (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+        self.grads["weight"], self.grads["bias"] = dgamma, dbeta
+        return dx.astype(dout.dtype, copy=False)
+
+
 def _layer(layer: spec.LayerSpec, shape: Shape, rng: np.random.Generator,
            dtype: Any) -> NumpyLayer:
     if isinstance(layer, spec.Conv2dSpec):
@@ -170,11 +212,13 @@ def _layer(layer: spec.LayerSpec, shape: Shape, rng: np.random.Generator,
         return _Flatten()
     if isinstance(layer, spec.DropoutSpec):
         return _Dropout(layer.p, rng)
+    if isinstance(layer, spec.BatchNorm2dSpec):
+        return _BatchNorm(layer.num_features, dtype)
     if isinstance(layer, spec.ActivationSpec) and layer.name == "relu":
         return _ReLU()
     raise ValueError(f"no NumPy layer for {type(layer).__name__}"
                      f"{f' {layer.name!r}' if isinstance(layer, spec.ActivationSpec) else ''}: "
-                     "conv2d, pooling, relu, flatten, dense and dropout only")
+                     "conv2d, pooling, relu, flatten, dense, dropout and batch norm only")
 
 
 def _logit_layers(architecture: Architecture) -> tuple[spec.LayerSpec, ...]:
@@ -252,14 +296,21 @@ class NumpyNet:
         return {f"{name}.{key}": layer.grads[key] for name, layer in self.layers.items()
                 for key in layer.params}
 
+    def _state(self) -> dict[str, np.ndarray]:
+        """Parameters and buffers, the arrays themselves, in torch's ``state_dict`` order."""
+        return {f"{name}.{key}": value for name, layer in self.layers.items()
+                for key, value in {**layer.params, **layer.buffers}.items()}
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters, keyed and laid out as the torch build's ``state_dict``."""
-        return {key: value.copy() for key, value in self.parameters().items()}
+        """Copies of the parameters and buffers (batch norm's running statistics and batch
+        count), keyed and laid out as the torch build's ``state_dict``."""
+        return {key: value.copy() for key, value in self._state().items()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Set every parameter from ``state`` (NumPy arrays or CPU torch tensors, e.g. a torch
-        build's ``state_dict()``): the same keys and shapes, else a one-line ``ValueError``."""
-        own = self.parameters()
+        """Set every parameter and buffer from ``state`` (NumPy arrays or CPU torch tensors, e.g.
+        a torch build's ``state_dict()``): the same keys and shapes, else a one-line
+        ``ValueError``."""
+        own = self._state()
         missing, unexpected = sorted(own.keys() - state.keys()), sorted(state.keys() - own.keys())
         if missing or unexpected:
             raise ValueError(f"state does not match the net: missing {missing[:3]}, "

@@ -27,12 +27,13 @@ from cnnbook.ops._args import (
     IntPair,
     Padding,
     check_ndim,
+    pair,
     positive_pair,
     resolve_padding,
     same_padding,
 )
 
-__all__ = ["conv2d", "conv2d_loop", "conv2d_backward", "conv_output_size"]
+__all__ = ["conv2d", "conv2d_backward", "conv2d_loop", "conv_output_size", "conv_transpose2d"]
 
 
 def conv_output_size(
@@ -207,15 +208,93 @@ def conv2d_backward(
     db = dout_mat.sum(axis=1)  # (C_out,)
     cols = _im2col(win)  # (C_in*kH*kW, N*H_out*W_out)
     dw = (dout_mat @ cols.T).reshape(w.shape)  # (C_out, C_in, kH, kW)
+    dxp = _col2im(dout_mat, w, n, (h_out, w_out), xp.shape[2:], s, d)  # (N, C_in, Hp, Wp)
+    (top, bottom), (left, right) = pads
+    dx = dxp[:, :, top : dxp.shape[2] - bottom, left : dxp.shape[3] - right]  # (N, C_in, H, W)
+    return np.ascontiguousarray(dx), dw, db
+
+
+def _col2im(
+    dout_mat: np.ndarray,
+    w: np.ndarray,
+    n: int,
+    out: tuple[int, int],
+    padded: tuple[int, ...],
+    s: tuple[int, int],
+    d: tuple[int, int],
+) -> np.ndarray:
+    """The gradient of a convolution with respect to its zero-padded input ``(N, C_in, Hp, Wp)``,
+    from the upstream gradient as a matrix ``(C_out, N*H_out*W_out)`` and the weights OIHW: one
+    matrix product back to columns, then each kernel tap's column scattered back to the pixels it
+    read (col2im)."""
+    c_out, c_in, kh, kw = w.shape
+    h_out, w_out = out
     dcols = w.reshape(c_out, -1).T @ dout_mat  # (C_in*kH*kW, N*H_out*W_out)
-    dcols = dcols.reshape(w.shape[1], kh, kw, n, h_out, w_out)  # (C_in, kH, kW, N, H_out, W_out)
+    dcols = dcols.reshape(c_in, kh, kw, n, h_out, w_out)  # (C_in, kH, kW, N, H_out, W_out)
     dcols = dcols.transpose(3, 0, 1, 2, 4, 5)  # (N, C_in, kH, kW, H_out, W_out)
-    dxp = np.zeros(xp.shape, dtype=dcols.dtype)  # (N, C_in, Hp, Wp)
+    dxp = np.zeros((n, c_in, *padded), dtype=dcols.dtype)  # (N, C_in, Hp, Wp)
     for i in range(kh):  # col2im: scatter each kernel tap back to the pixels it read
         for j in range(kw):
             row_sel = slice(i * d[0], i * d[0] + (h_out - 1) * s[0] + 1, s[0])
             col_sel = slice(j * d[1], j * d[1] + (w_out - 1) * s[1] + 1, s[1])
             dxp[:, :, row_sel, col_sel] += dcols[:, :, i, j]
-    (top, bottom), (left, right) = pads
-    dx = dxp[:, :, top : dxp.shape[2] - bottom, left : dxp.shape[3] - right]  # (N, C_in, H, W)
-    return np.ascontiguousarray(dx), dw, db
+    return dxp
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None = None,
+    *,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+    output_padding: IntPair = 0,
+    dilation: IntPair = 1,
+) -> np.ndarray:
+    """Transposed convolution: the gradient of :func:`conv2d` with respect to its input, used as
+    a layer that upsamples (``nn.ConvTranspose2d``, Keras ``Conv2DTranspose``).
+
+    Each input pixel scatters a copy of the kernel, scaled by its value, into the output, ``stride``
+    pixels apart; overlapping copies add up. It is exactly what :func:`conv2d_backward` does to
+    send a gradient back to a convolution's input, here applied to a feature map.
+
+    Args:
+        x: input, NCHW ``(N, C_in, H, W)``.
+        w: weights in torch's ``ConvTranspose2d`` layout ``(C_in, C_out, kH, kW)`` (the OIHW
+            weights of the convolution whose gradient this is).
+        b: optional bias ``(C_out,)``.
+        stride, padding, dilation: those of that convolution (``padding`` crops the output).
+        output_padding: extra rows and columns at the bottom and right, ``< stride``, to pick one
+            of the input sizes that a strided convolution maps to the same output size.
+
+    Returns:
+        ``(N, C_out, H_out, W_out)`` with ``H_out = (H - 1) * sH - 2 * pH + dH * (kH - 1) +
+        output_padding + 1``.
+    """
+    x, w = np.asarray(x), np.asarray(w)
+    check_ndim(x, 4, "x", "NCHW (N, C_in, H, W)")
+    check_ndim(w, 4, "w", "(C_in, C_out, kH, kW), torch's ConvTranspose2d layout")
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(f"x has {x.shape[1]} channels but w expects {w.shape[0]} (w is "
+                         "(C_in, C_out, kH, kW))")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    p, extra = pair(padding, "padding"), pair(output_padding, "output_padding")
+    if min(p) < 0 or not all(0 <= e < max(si, di) for e, si, di in zip(extra, s, d, strict=True)):
+        raise ValueError(f"need padding >= 0 and 0 <= output_padding < stride (or dilation), got "
+                         f"{padding!r} and {output_padding!r}")
+    n, _, h, wd = x.shape
+    kh, kw = w.shape[2:]
+    size = [(h - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + extra[0] + 1,
+            (wd - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + extra[1] + 1]
+    if min(size) < 1:
+        raise ValueError(f"the padding {padding!r} crops the whole output")
+    x_mat = x.transpose(1, 0, 2, 3).reshape(x.shape[1], -1)  # (C_in, N*H*W)
+    padded = (size[0] + 2 * p[0], size[1] + 2 * p[1])
+    out = _col2im(x_mat, w, n, (h, wd), padded, s, d)  # (N, C_out, Hp, Wp)
+    out = np.ascontiguousarray(out[:, :, p[0] : p[0] + size[0], p[1] : p[1] + size[1]])
+    if b is not None:
+        b = np.asarray(b)
+        if b.shape != (w.shape[1],):
+            raise ValueError(f"b must have shape ({w.shape[1]},), got {b.shape}")
+        out = out + b[:, None, None]
+    return out

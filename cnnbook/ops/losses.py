@@ -18,7 +18,8 @@ import numpy as np
 
 from cnnbook.ops.activations import log_softmax, softmax
 
-__all__ = ["one_hot", "cross_entropy", "cross_entropy_backward"]
+__all__ = ["cross_entropy", "cross_entropy_backward", "one_hot", "penalty_reduced_focal_loss",
+           "sigmoid_focal_loss"]
 
 EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -81,3 +82,60 @@ def cross_entropy_backward(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     logits = np.asarray(logits, dtype=np.result_type(logits, np.float32))
     targets = _targets(y, logits.shape)  # (N, K)
     return (softmax(logits, axis=1) - targets) / logits.shape[0]
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    """``log(sigmoid(z))``, stable for large ``|z|``."""
+    return -np.logaddexp(0.0, -z)
+
+
+def sigmoid_focal_loss(
+    logits: np.ndarray, targets: np.ndarray, *, alpha: float | None = 0.25, gamma: float = 2.0
+) -> float:
+    """The focal loss of Lin et al. ("Focal Loss for Dense Object Detection", 2017), per element
+    binary, averaged: ``-w (1 - p_t)^gamma log(p_t)``.
+
+    ``p = sigmoid(logits)``, ``p_t = p`` where the target is 1 and ``1 - p`` where it is 0, so
+    ``(1 - p_t)^gamma`` shrinks the loss of the examples that are already right (with
+    ``gamma = 0`` it is binary cross-entropy); ``w = alpha`` for positives and ``1 - alpha`` for
+    negatives (``alpha=None``: 1 for both). Keras' ``BinaryFocalCrossentropy(
+    apply_class_balancing=True, alpha=alpha, gamma=gamma, from_logits=True)`` with targets in
+    ``{0, 1}``.
+
+    Args:
+        logits: any shape; targets: the same shape, 0 or 1 (or soft targets in ``[0, 1]``).
+    """
+    z = np.asarray(logits, dtype=np.result_type(logits, np.float32))
+    y = np.asarray(targets, dtype=z.dtype)
+    if y.shape != z.shape:
+        raise ValueError(f"targets must have the logits' shape {z.shape}, got {y.shape}")
+    bce = -(y * _log_sigmoid(z) + (1 - y) * _log_sigmoid(-z))
+    p = 1.0 / (1.0 + np.exp(-z))
+    p_t = y * p + (1 - y) * (1 - p)
+    weight = 1.0 if alpha is None else y * alpha + (1 - y) * (1 - alpha)
+    return float(np.mean(weight * (1 - p_t) ** gamma * bce))
+
+
+def penalty_reduced_focal_loss(
+    logits: np.ndarray, heatmap: np.ndarray, *, alpha: float = 2.0, beta: float = 4.0
+) -> float:
+    """CenterNet's focal loss on a heatmap (Zhou et al., "Objects as Points", 2019, eq. 1, after
+    CornerNet): cells where the target is 1 (object centres) are pushed to 1 with weight
+    ``(1 - p)^alpha``; every other cell is pushed to 0 with weight ``p^alpha (1 - y)^beta``, less
+    near a centre, where the target heatmap ``y`` is a Gaussian bump. The sum is divided by the
+    number of centres (at least 1). The detector's loss
+    (:class:`cnnbook.detection.loss.CenterNetLoss`) uses it on its class heatmaps.
+
+    Args:
+        logits: ``(N, C, H, W)`` heatmap logits; heatmap: the targets, the same shape, in
+            ``[0, 1]`` with exactly 1 at centres.
+    """
+    z = np.asarray(logits, dtype=np.result_type(logits, np.float32))
+    y = np.asarray(heatmap, dtype=z.dtype)
+    if y.shape != z.shape:
+        raise ValueError(f"heatmap must have the logits' shape {z.shape}, got {y.shape}")
+    p = 1.0 / (1.0 + np.exp(-z))
+    centre = y == 1
+    pos = _log_sigmoid(z) * (1 - p) ** alpha
+    neg = _log_sigmoid(-z) * p**alpha * (1 - y) ** beta
+    return float(-np.where(centre, pos, neg).sum() / max(int(centre.sum()), 1))
