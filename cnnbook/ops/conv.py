@@ -128,12 +128,17 @@ def conv2d(
     out = w.reshape(w.shape[0], -1) @ cols  # (C_out, N*H_out*W_out): a single matrix product
     out = out.reshape(w.shape[0], win.shape[0], *win.shape[2:4])  # (C_out, N, H_out, W_out)
     out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # (N, C_out, H_out, W_out)
-    if b is not None:
-        b = np.asarray(b)
-        if b.shape != (w.shape[0],):
-            raise ValueError(f"b must have shape ({w.shape[0]},), got {b.shape}")
-        out = out + b[:, None, None]
-    return out
+    return _add_bias(out, b)
+
+
+def _add_bias(out: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """``out`` ``(N, C_out, H, W)`` plus the bias ``(C_out,)`` of each channel, if any."""
+    if b is None:
+        return out
+    b = np.asarray(b)
+    if b.shape != (out.shape[1],):
+        raise ValueError(f"b must have shape ({out.shape[1]},), got {b.shape}")
+    return out + b[:, None, None]
 
 
 def conv2d_loop(
@@ -292,9 +297,4 @@ def conv_transpose2d(
     padded = (size[0] + 2 * p[0], size[1] + 2 * p[1])
     out = _col2im(x_mat, w, n, (h, wd), padded, s, d)  # (N, C_out, Hp, Wp)
     out = np.ascontiguousarray(out[:, :, p[0] : p[0] + size[0], p[1] : p[1] + size[1]])
-    if b is not None:
-        b = np.asarray(b)
-        if b.shape != (w.shape[1],):
-            raise ValueError(f"b must have shape ({w.shape[1]},), got {b.shape}")
-        out = out + b[:, None, None]
-    return out
+    return _add_bias(out, b)
