@@ -80,6 +80,23 @@ def test_the_backward_pass_equals_autograd():
     np.testing.assert_allclose(dbeta, bt.grad.numpy(), rtol=1e-10)
 
 
+def test_the_backward_pass_in_evaluation_mode_equals_autograd():
+    """With the running statistics fixed, the layer is an affine map per channel."""
+    torch = pytest.importorskip("torch")
+    x, gamma, beta = _batch(4)
+    mean, var = np.array([1.0, 2.0, -1.0]), np.array([4.0, 0.5, 9.0])
+    dout = np.random.default_rng(5).normal(size=x.shape)
+    xt = torch.from_numpy(x).requires_grad_()
+    gt, bt = torch.from_numpy(gamma).requires_grad_(), torch.from_numpy(beta).requires_grad_()
+    out = torch.nn.functional.batch_norm(xt, torch.from_numpy(mean), torch.from_numpy(var), gt,
+                                         bt, training=False, eps=1e-5)
+    out.backward(torch.from_numpy(dout))
+    dx, dgamma, dbeta = batch_norm2d_backward(dout, x, gamma, running=(mean, var))
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dgamma, gt.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(dbeta, bt.grad.numpy(), rtol=1e-10)
+
+
 def test_one_line_refusals():
     x, gamma, beta = _batch()
     with pytest.raises(ValueError, match="NCHW"):

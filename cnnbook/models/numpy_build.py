@@ -188,14 +188,10 @@ class _BatchNorm(NumpyLayer):
         return out.astype(x.dtype, copy=False)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self.train:
-            dx, dgamma, dbeta = ops.batch_norm2d_backward(dout, self.x, self.params["weight"],
-                                                          eps=self.EPS)
-        else:  # fixed statistics: an affine map per channel
-            inv_std = 1 / np.sqrt(self.buffers["running_var"] + self.EPS)[None, :, None, None]
-            x_hat = (self.x - self.buffers["running_mean"][None, :, None, None]) * inv_std
-            dx = dout * self.params["weight"][None, :, None, None] * inv_std
-            dgamma, dbeta = (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+        running = None if self.train else (self.buffers["running_mean"],
+                                            self.buffers["running_var"])
+        dx, dgamma, dbeta = ops.batch_norm2d_backward(dout, self.x, self.params["weight"],
+                                                      eps=self.EPS, running=running)
         self.grads["weight"], self.grads["bias"] = dgamma, dbeta
         return dx.astype(dout.dtype, copy=False)
 

@@ -78,13 +78,21 @@ def batch_norm2d(
 
 
 def batch_norm2d_backward(
-    dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, *, eps: float = 1e-5
+    dout: np.ndarray,
+    x: np.ndarray,
+    gamma: np.ndarray,
+    *,
+    eps: float = 1e-5,
+    running: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of :func:`batch_norm2d` in training mode (the batch's statistics depend on
-    ``x``, so every value's gradient reaches every other of its channel).
+    """Gradients of :func:`batch_norm2d`.
 
-    With ``m = N * H * W`` values per channel, ``x_hat = (x - mean) / sqrt(var + eps)`` and
-    ``g = dout * gamma``: ``dx = (m g - sum(g) - x_hat sum(g x_hat)) / (m sqrt(var + eps))``.
+    In training mode (``running=None``) the batch's statistics depend on ``x``, so every value's
+    gradient reaches every other of its channel: with ``m = N * H * W`` values per channel,
+    ``x_hat = (x - mean) / sqrt(var + eps)`` and ``g = dout * gamma``,
+    ``dx = (m g - sum(g) - x_hat sum(g x_hat)) / (m sqrt(var + eps))``. In evaluation mode
+    (``running=(running_mean, running_var)``, the statistics the forward pass used) the layer is
+    an affine map per channel: ``dx = g / sqrt(running_var + eps)``.
 
     Returns:
         ``(dx (N, C, H, W), dgamma (C,), dbeta (C,))``.
@@ -92,13 +100,18 @@ def batch_norm2d_backward(
     x, dout = np.asarray(x), np.asarray(dout)
     if dout.shape != x.shape:
         raise ValueError(f"dout must have the shape of x {x.shape}, got {dout.shape}")
-    count = x.size // x.shape[1]
-    mean, var = x.mean(axis=_AXES), x.var(axis=_AXES)
+    if running is None:
+        mean, var = x.mean(axis=_AXES), x.var(axis=_AXES)
+    else:
+        mean, var = np.asarray(running[0]), np.asarray(running[1])
     inv_std = 1.0 / np.sqrt(_channel(var) + eps)
     x_hat = (x - _channel(mean)) * inv_std
     dbeta = dout.sum(axis=_AXES)
     dgamma = (dout * x_hat).sum(axis=_AXES)
     g = dout * _channel(gamma)
+    if running is not None:
+        return g * inv_std, dgamma, dbeta
+    count = x.size // x.shape[1]
     dx = (count * g - g.sum(axis=_AXES, keepdims=True)
           - x_hat * (g * x_hat).sum(axis=_AXES, keepdims=True)) * inv_std / count
     return dx, dgamma, dbeta
