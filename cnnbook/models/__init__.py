@@ -5,7 +5,8 @@ Light modules (NumPy-free arithmetic, no framework):
 - :mod:`cnnbook.models.layers`: layer specs (``Conv2dSpec``, ``Pool2dSpec``, ``FlattenSpec``,
   ``DenseSpec``, ``DropoutSpec``, ``ActivationSpec``, ``BatchNorm2dSpec``, ``GlobalPool2dSpec``,
   ``ResidualSpec``, ``ConvTranspose2dSpec``, ``SkipConcatSpec``).
-- :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``.
+- :mod:`cnnbook.models.shapes`: ``output_shapes``, ``param_table``, ``receptive_field``,
+  ``count_macs`` (multiply-accumulates per input).
 - :mod:`cnnbook.models.specs`: :class:`Architecture`, a model as data.
 - :mod:`cnnbook.models.catalogue`: every model of the book, with its one name; ``build``.
 - :mod:`cnnbook.models.twins`: the hand-written twins that chapters quote register here.
@@ -44,6 +45,7 @@ from cnnbook.models.layers import (
 )
 from cnnbook.models.shapes import (
     ReceptiveField,
+    count_macs,
     format_param_table,
     output_shapes,
     param_table,
@@ -69,6 +71,7 @@ __all__ = [
     "ReceptiveField",
     "ResidualSpec",
     "SkipConcatSpec",
+    "count_macs",
     "count_params",
     "entries",
     "format_param_table",

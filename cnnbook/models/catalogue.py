@@ -130,6 +130,10 @@ class ModelEntry:
         """Trainable parameters, derived from the spec (no framework is imported)."""
         return self.spec.count_params()
 
+    def count_macs(self) -> int:
+        """Multiply-accumulates of one forward pass of one input, derived from the spec."""
+        return self.spec.count_macs()
+
     def twin(self, framework: Framework) -> Callable[..., Any] | None:
         """The hand-written class or function that builds this model in ``framework`` where a
         chapter quotes one (importing the framework's twin module), else ``None``."""
@@ -257,6 +261,83 @@ def _cifar(in_channels: int, num_classes: int, widths: tuple[int, ...],
         *_conv_bn(2, w1, w2, "gelu", pool=True),  # (80, 8, 8)
         *_conv_bn(3, w2, w3, "gelu", pool=True),  # (160, 4, 4)
         GlobalPool2dSpec("max", label="global_pool"),  # (160,)
+        DenseSpec(None, num_classes, label="fc"),  # logits
+    ))
+
+
+def _lenet5(in_channels: int, num_classes: int) -> Architecture:
+    """LeNet-5 (LeCun et al. 1998) on 32x32 inputs, as it is usually rebuilt: 5x5 convolutions
+    with every input channel connected (the paper's C3 used 10 of the 16 x 6 channel pairs),
+    tanh, 2x2 average pooling (the paper's subsampling also had a trainable scale and bias) and a
+    linear output (the paper's was a radial-basis layer)."""
+    return Architecture((in_channels, *_CIFAR10[1:]), (
+        Conv2dSpec(in_channels, 6, 5, label="conv1"),  # (6, 28, 28): C1
+        ActivationSpec("tanh", label="tanh1"),
+        Pool2dSpec(2, mode="avg", label="pool1"),  # (6, 14, 14): S2
+        Conv2dSpec(6, 16, 5, label="conv2"),  # (16, 10, 10): C3
+        ActivationSpec("tanh", label="tanh2"),
+        Pool2dSpec(2, mode="avg", label="pool2"),  # (16, 5, 5): S4
+        FlattenSpec(label="flatten"),  # (400,)
+        DenseSpec(None, 120, label="fc1"),  # C5 (a 5x5 convolution on a 5x5 map)
+        ActivationSpec("tanh", label="tanh3"),
+        DenseSpec(120, 84, label="fc2"),  # F6
+        ActivationSpec("tanh", label="tanh4"),
+        DenseSpec(84, num_classes, label="fc3"),  # logits
+    ))
+
+
+_VGG_WIDTHS = (16, 32, 64)  # vgg_small: channels of its three stages
+
+
+def _vgg(in_channels: int, num_classes: int, widths: tuple[int, ...]) -> Architecture:
+    """VGG's pattern (Simonyan & Zisserman 2014) with batch norm (as torchvision's ``vgg11_bn``):
+    stages of two 3x3 "same" conv-BN-ReLU and a 2x2 max pool, the channels doubling as the map
+    halves, then flatten and a linear classifier (VGG's three dense layers, scaled down to one)."""
+    stages: list[LayerSpec] = []
+    channels = in_channels
+    for stage, width in enumerate(widths):
+        stages += [*_conv_bn(2 * stage + 1, channels, width, "relu"),
+                   *_conv_bn(2 * stage + 2, width, width, "relu"),
+                   Pool2dSpec(2, label=f"pool{stage + 1}")]
+        channels = width
+    return Architecture((in_channels, *_CIFAR10[1:]), (
+        *stages,  # (64, 4, 4) for three stages
+        FlattenSpec(label="flatten"),
+        DenseSpec(None, num_classes, label="fc"),  # logits
+    ))
+
+
+_MOBILE_WIDTHS = (16, 32, 64, 64, 128, 128)  # mobilenet_small: stem, then one per block
+_MOBILE_STRIDES = (1, 2, 1, 2, 1)  # each block's depthwise stride
+
+
+def _separable(index: int, in_channels: int, out_channels: int,
+               stride: int) -> tuple[LayerSpec, ...]:
+    """MobileNet's depthwise-separable block: a 3x3 depthwise convolution (one filter per
+    channel, ``stride``), BN, ReLU, then a 1x1 pointwise convolution that mixes the channels,
+    BN, ReLU. Labels ``dw{index}``, ``dw_bn{index}`` ..., ``pw{index}``, ``pw_bn{index}`` ...."""
+    return (
+        Conv2dSpec(in_channels, in_channels, 3, stride, 1, bias=False, groups=in_channels,
+                   label=f"dw{index}"),
+        BatchNorm2dSpec(in_channels, label=f"dw_bn{index}"),
+        ActivationSpec("relu", label=f"dw_relu{index}"),
+        Conv2dSpec(in_channels, out_channels, 1, bias=False, label=f"pw{index}"),
+        BatchNorm2dSpec(out_channels, label=f"pw_bn{index}"),
+        ActivationSpec("relu", label=f"pw_relu{index}"),
+    )
+
+
+def _mobilenet(in_channels: int, num_classes: int, widths: tuple[int, ...]) -> Architecture:
+    """A MobileNet-style net (Howard et al. 2017): a 3x3 conv-BN-ReLU stem, depthwise-separable
+    blocks (strides :data:`_MOBILE_STRIDES`), global average pooling, a linear classifier."""
+    blocks: list[LayerSpec] = []
+    for index, (c_in, c_out, stride) in enumerate(
+            zip(widths[:-1], widths[1:], _MOBILE_STRIDES, strict=True), start=1):
+        blocks += _separable(index, c_in, c_out, stride)
+    return Architecture((in_channels, *_CIFAR10[1:]), (
+        *_conv_bn(0, in_channels, widths[0], "relu"),  # (16, 32, 32): the stem
+        *blocks,  # (128, 8, 8)
+        GlobalPool2dSpec("avg", label="global_pool"),  # (128,)
         DenseSpec(None, num_classes, label="fc"),  # logits
     ))
 
@@ -413,6 +494,36 @@ _ENTRIES = (
         frameworks=("torch", "keras"),
         description="cifar_small with a residual block (two conv-BN-GELU) after its first group",
         made_last=("res1",),  # its hand-written class (a subclass of cifar_small's) added res1
+    ),
+    ModelEntry(
+        name="lenet5",
+        task="classification",
+        dataset="cifar10",
+        make_spec=lambda in_channels=3, num_classes=10: _lenet5(in_channels, num_classes),
+        args=(_IN_CHANNELS, _NUM_CLASSES),
+        frameworks=("torch", "keras"),
+        description="LeNet-5 (1998): two 5x5 conv-tanh-average-pool stages, three dense layers",
+    ),
+    ModelEntry(
+        name="vgg_small",
+        task="classification",
+        dataset="cifar10",
+        make_spec=lambda in_channels=3, num_classes=10, widths=_VGG_WIDTHS: _vgg(
+            in_channels, num_classes, widths),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(1, 5)),
+        frameworks=("torch", "keras", "numpy"),
+        description="VGG-style (2014): stages of two 3x3 conv-BN-ReLU and a max pool, linear",
+    ),
+    ModelEntry(
+        name="mobilenet_small",
+        task="classification",
+        dataset="cifar10",
+        make_spec=lambda in_channels=3, num_classes=10, widths=_MOBILE_WIDTHS: _mobilenet(
+            in_channels, num_classes, widths),
+        args=(_IN_CHANNELS, _NUM_CLASSES, _widths(6, 6)),
+        frameworks=("torch",),
+        description="MobileNet-style (2017): a stem, five depthwise-separable blocks, global "
+                    "average pool",
     ),
     ModelEntry(
         name="scene_centernet",

@@ -94,6 +94,9 @@ def _layer(layer: spec.LayerSpec, activation: str | None, prefix: str) -> keras.
     """The Keras layer of one spec (not a block)."""
     name = _name(layer, prefix)
     if isinstance(layer, spec.Conv2dSpec):
+        if layer.groups != 1:
+            raise ValueError(f"layer {name}: grouped convolutions (groups={layer.groups}) have "
+                             "no Keras builder here; build the model in torch")
         return layers.Conv2D(layer.out_channels, layer.kernel_size, strides=layer.stride,
                              padding=_padding(layer.padding, layer.kernel_size, layer.stride),
                              dilation_rate=layer.dilation, use_bias=layer.bias,

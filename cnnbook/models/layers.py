@@ -64,6 +64,13 @@ class LayerRules:
         """The receptive field ``(size, jump, start)`` after this layer, along ``axis``."""
         return rf
 
+    def macs(self, shape: Shape, index: int) -> int:
+        """Multiply-accumulates of one forward pass of one input of ``shape``: those of the
+        convolutions and dense layers only (as ``torch.utils.flop_counter`` counts, which
+        reports two FLOPs per MAC); pooling, activations, normalisation and additions are
+        cheap beside them and count 0."""
+        return 0
+
     def export_form(self, name: str) -> dict[str, Any] | None:
         """The layer as the browser page's JSON (``None``: an identity at inference); a
         ``ValueError`` for a layer the page cannot run."""
@@ -119,6 +126,9 @@ class Conv2dSpec(LayerRules):
 
     ``bias_fill=(count, value)`` starts the bias's first ``count`` values at ``value`` (the rest
     keeps the framework's initialisation): a detector's prior, as CenterNet's heatmap bias.
+    ``groups`` splits the channels into that many groups convolved apart (weights
+    ``(C_out, C_in / groups, kh, kw)``); ``groups == in_channels`` is a depthwise convolution, one
+    filter per channel (MobileNet's depthwise-separable block pairs it with a 1x1 convolution).
     """
 
     in_channels: int
@@ -129,11 +139,19 @@ class Conv2dSpec(LayerRules):
     dilation: IntPair = 1
     bias: bool = field(default=True, kw_only=True)
     bias_fill: tuple[int, float] | None = field(default=None, kw_only=True)
+    groups: int = field(default=1, kw_only=True)
     label: str | None = field(default=None, kw_only=True)
     kind_name = "conv2d"
 
+    def __post_init__(self) -> None:
+        if (self.groups < 1 or self.in_channels % self.groups
+                or self.out_channels % self.groups):
+            raise ValueError(f"Conv2dSpec groups={self.groups} must divide in_channels "
+                             f"({self.in_channels}) and out_channels ({self.out_channels})")
+
     def output(self, shape: Shape, index: int) -> tuple[Shape, int]:
         c, h, w = _channels(shape, self, index, self.in_channels)
+        c //= self.groups  # each output channel sees the channels of its group
         k, s, d = (positive_pair(v, n) for v, n in ((self.kernel_size, "kernel_size"),
                                                      (self.stride, "stride"),
                                                      (self.dilation, "dilation")))
@@ -143,6 +161,10 @@ class Conv2dSpec(LayerRules):
                conv_output_size(w, k[1], s[1], pw, d[1]))
         return out, self.out_channels * c * k[0] * k[1] + (self.out_channels if self.bias else 0)
 
+    def macs(self, shape: Shape, index: int) -> int:
+        (_, h, w), params = self.output(shape, index)
+        return (params - (self.out_channels if self.bias else 0)) * h * w  # weights x positions
+
     def grow_field(self, rf: Field, index: int, axis: int) -> Field:
         k = positive_pair(self.kernel_size, "kernel_size")[axis]
         s = positive_pair(self.stride, "stride")[axis]
@@ -150,15 +172,16 @@ class Conv2dSpec(LayerRules):
         return _window_field(rf, index, k, s, d, self.padding, axis)
 
     def export_form(self, name: str) -> dict[str, Any] | None:
-        if self.dilation not in (1, (1, 1)) or isinstance(self.padding, str):
-            raise ValueError(f"layer {name}: only undilated convolutions with numeric padding "
-                             "can be exported")
+        if (self.dilation not in (1, (1, 1)) or isinstance(self.padding, str)
+                or self.groups != 1):
+            raise ValueError(f"layer {name}: only ungrouped, undilated convolutions with numeric "
+                             "padding can be exported")
         return {"kind": "conv2d", "label": name, "stride": _ints(self.stride),
                 "padding": _ints(self.padding), "bias": self.bias}
 
     def weight_shapes(self, shape: Shape) -> dict[str, tuple[int, ...]]:
         kh, kw = _ints(self.kernel_size)
-        return {"weight": (self.out_channels, self.in_channels, kh, kw),
+        return {"weight": (self.out_channels, self.in_channels // self.groups, kh, kw),
                 "bias": (self.out_channels,)}
 
 
@@ -250,6 +273,10 @@ class DenseSpec(LayerRules):
         return (self.out_features,), shape[0] * self.out_features + (
             self.out_features if self.bias else 0)
 
+    def macs(self, shape: Shape, index: int) -> int:
+        self.output(shape, index)
+        return shape[0] * self.out_features
+
     def export_form(self, name: str) -> dict[str, Any] | None:
         return {"kind": "dense", "label": name, "bias": self.bias}
 
@@ -335,6 +362,13 @@ class _Block(LayerRules):
             rf = inner.grow_field(rf, index, axis)
         return rf
 
+    def macs(self, shape: Shape, index: int) -> int:
+        total = 0
+        for inner in self.body:
+            total += inner.macs(shape, index)
+            shape, _ = inner.output(shape, index)
+        return total
+
     def norms(self) -> list[int]:
         return [n for inner in self.body for n in inner.norms()]
 
@@ -382,6 +416,11 @@ class ConvTranspose2dSpec(LayerRules):
         out = (self.out_channels, (h - 1) * st[0] - 2 * p[0] + k[0],
                (w - 1) * st[1] - 2 * p[1] + k[1])
         return out, c * self.out_channels * k[0] * k[1] + (self.out_channels if self.bias else 0)
+
+    def macs(self, shape: Shape, index: int) -> int:
+        _, params = self.output(shape, index)
+        _, h, w = shape
+        return (params - (self.out_channels if self.bias else 0)) * h * w  # each input scatters
 
     def grow_field(self, rf: Field, index: int, axis: int) -> Field:
         # Output o depends on the inputs i with o = i * s - p + t, 0 <= t < k: at most

@@ -199,6 +199,8 @@ class _BatchNorm(NumpyLayer):
 def _layer(layer: spec.LayerSpec, shape: Shape, rng: np.random.Generator,
            dtype: Any) -> NumpyLayer:
     if isinstance(layer, spec.Conv2dSpec):
+        if layer.groups != 1:
+            raise ValueError(f"no NumPy layer for a grouped convolution (groups={layer.groups})")
         return _Conv(layer, rng, dtype)
     if isinstance(layer, spec.DenseSpec):
         return _Dense(layer, math.prod(shape), rng, dtype)

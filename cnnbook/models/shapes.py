@@ -32,6 +32,7 @@ __all__ = [
     "ReceptiveField",
     "receptive_field",
     "batch_norm_features",
+    "count_macs",
 ]
 
 
@@ -74,6 +75,18 @@ def format_param_table(layers: list[LayerSpec], input_shape_chw: Shape) -> str:
     lines += [f"{name:<14}{str(shape):<26}{params:>10,}" for name, shape, params in rows]
     lines.append(f"{'total':<40}{sum(r[2] for r in rows):>10,}")
     return "\n".join(lines)
+
+
+def count_macs(layers: list[LayerSpec], input_shape_chw: Shape) -> int:
+    """Multiply-accumulates of one forward pass of one ``(C, H, W)`` input: a convolution's
+    weights times its output positions (a transposed one's times its input positions), a dense
+    layer's weights; other layers count 0 (:meth:`~cnnbook.models.layers.LayerRules.macs`).
+    ``torch.utils.flop_counter.FlopCounterMode`` reports twice this, as FLOPs."""
+    shape, total = tuple(input_shape_chw), 0
+    for index, layer in enumerate(layers):
+        total += _spec(layer, index).macs(shape, index)
+        shape, _ = _layer_output(layer, shape, index)
+    return total
 
 
 def batch_norm_features(layers: list[LayerSpec]) -> list[int]:

@@ -19,6 +19,7 @@ from cnnbook.models.shapes import (
     ReceptiveField,
     Shape,
     batch_norm_features,
+    count_macs,
     format_param_table,
     output_shapes,
     param_table,
@@ -46,6 +47,11 @@ class Architecture:
     def count_params(self) -> int:
         """Trainable parameters (weights and biases), from the specs alone."""
         return sum(params for _, _, params in self.param_table())
+
+    def count_macs(self) -> int:
+        """Multiply-accumulates of one forward pass of one input, from the specs alone
+        (:func:`cnnbook.models.shapes.count_macs`)."""
+        return count_macs(list(self.layers), self.input_shape)
 
     def batch_norm_features(self) -> list[int]:
         """The channels of every batch norm, nested ones included: each keeps a running mean and

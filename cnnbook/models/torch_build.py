@@ -169,7 +169,7 @@ def _module(layer: spec.LayerSpec, shape: Shape) -> nn.Module:
     """The torch module of one spec whose input has ``shape`` (channels first)."""
     if isinstance(layer, spec.Conv2dSpec):
         conv = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride,
-                         layer.padding, layer.dilation, bias=layer.bias)
+                         layer.padding, layer.dilation, groups=layer.groups, bias=layer.bias)
         if layer.bias_fill is not None and conv.bias is not None:
             count, value = layer.bias_fill
             nn.init.constant_(conv.bias[:count], value)
