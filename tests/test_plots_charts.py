@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cnnbook.plots import style
-from cnnbook.plots.charts import plot_bars, plot_class_counts
+from cnnbook.plots.charts import plot_bars, plot_class_counts, plot_spread, plot_tradeoff
 
 pytestmark = pytest.mark.usefixtures("close_figures")
 
@@ -69,3 +69,51 @@ def test_bars_options_and_checks():
         plot_bars({}, ["a"])
     with pytest.raises(ValueError, match="1 values for 2 categories"):
         plot_bars({"s": [1.0]}, ["a", "b"])
+
+
+def test_tradeoff_one_point_per_model_at_the_mean_with_the_spread_of_its_runs():
+    scores = {"small": [0.5, 0.6, 0.7], "big": [0.8, 0.8]}
+    costs = {"parameters": {"small": 1e3, "big": 1e6}, "MACs": {"small": 1e5, "big": 2e7}}
+    fig = plot_tradeoff(scores, costs, title="Accuracy and cost")
+    assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
+    assert [ax.get_xlabel() for ax in fig.axes] == ["parameters", "MACs"]
+    small, big = fig.axes[1].containers  # one errorbar container per model
+    x, y = small.lines[0].get_data()
+    assert (x[0], y[0]) == (1e5, pytest.approx(0.6))
+    segment = small.lines[2][0].get_segments()[0]  # the bar: from the lowest run to the highest
+    assert segment[:, 1] == pytest.approx([0.5, 0.7])
+    assert big.lines[0].get_data()[1][0] == pytest.approx(0.8)
+    assert small.lines[0].get_marker() != big.lines[0].get_marker()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["small", "big"]
+    assert fig.axes[0].get_ylabel() == "test accuracy"
+    assert fig._suptitle.get_text() == "Accuracy and cost"
+    formatter = fig.axes[0].yaxis.get_major_formatter()
+    assert formatter(0.475, 0) == "47.5%" and formatter(0.5, 0) == "50.0%"
+
+
+def test_tradeoff_checks():
+    with pytest.raises(ValueError, match="needs scores and at least one cost"):
+        plot_tradeoff({}, {"p": {}})
+    with pytest.raises(ValueError, match="a: needs one or more finite scores"):
+        plot_tradeoff({"a": [float("nan")]}, {"p": {"a": 1}})
+    with pytest.raises(ValueError, match="p: no positive cost for b"):
+        plot_tradeoff({"a": [0.5], "b": [0.6]}, {"p": {"a": 1}})
+
+
+def test_spread_one_line_through_the_means_with_a_band_from_lowest_to_highest():
+    fig = plot_spread({"scratch": {10: [0.5, 0.7], 50: [0.8, 0.8]},
+                       "fine-tune": {10: [0.9, 0.9], 50: [0.95, 0.97]}},
+                      xlabel="labels per class", title="Transfer")
+    ax = fig.axes[0]
+    scratch, tune = ax.lines
+    assert list(scratch.get_xdata()) == [10, 50]
+    assert list(scratch.get_ydata()) == pytest.approx([0.6, 0.8])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(0.5) and band.max() == pytest.approx(0.8)
+    assert scratch.get_marker() != tune.get_marker()
+    assert ax.get_xscale() == "log" and ax.get_title() == "Transfer"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["scratch", "fine-tune"]
+    with pytest.raises(ValueError, match="needs at least one series"):
+        plot_spread({}, xlabel="x")
+    with pytest.raises(ValueError, match="a: every budget needs one or more finite scores"):
+        plot_spread({"a": {1: []}}, xlabel="x")

@@ -6,7 +6,8 @@
 - :mod:`cnnbook.plots.panels`: ``show_panels`` (rows or grids of maps), ``show_heatmap``.
 - :mod:`cnnbook.plots.diagrams`: ``show_conv_step``, ``show_conv_windows``,
   ``show_receptive_fields``.
-- :mod:`cnnbook.plots.charts`: ``plot_class_counts``, ``plot_bars``.
+- :mod:`cnnbook.plots.charts`: ``plot_class_counts``, ``plot_bars``, ``plot_tradeoff``,
+  ``plot_spread``.
 - :mod:`cnnbook.plots.training`: ``plot_history``, ``plot_confusion_matrix``, ``show_predictions``,
   ``plot_time_to_accuracy``.
 - :mod:`cnnbook.plots.explain`: ``show_attributions``, ``show_top_patches``,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from cnnbook.plots.charts import (
         plot_bars as plot_bars,
         plot_class_counts as plot_class_counts,
+        plot_spread as plot_spread,
+        plot_tradeoff as plot_tradeoff,
     )
     from cnnbook.plots.detection import (
         plot_pr_curves as plot_pr_curves,

@@ -2,6 +2,10 @@
 
 - :func:`plot_class_counts`: images per class in each split of each dataset.
 - :func:`plot_bars`: grouped horizontal bars, e.g. validation and test accuracy per experiment.
+- :func:`plot_tradeoff`: accuracy against costs (parameters, multiply-accumulates), one point per
+  model with the spread of its runs.
+- :func:`plot_spread`: a score against a budget (e.g. labels per class), one line per method
+  through the mean of its runs, with the spread of the runs as a band.
 
 NumPy and matplotlib only; the figure comes from :mod:`cnnbook.plots.style`.
 """
@@ -13,10 +17,11 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from cnnbook.plots import style
 
-__all__ = ["plot_bars", "plot_class_counts"]
+__all__ = ["plot_bars", "plot_class_counts", "plot_spread", "plot_tradeoff"]
 
 HATCHES = (None, "//", "..", "xx")  # a second cue besides colour, one per split
 
@@ -114,6 +119,105 @@ def plot_bars(
     if xlabel:
         ax.set_xlabel(xlabel)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(series))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # a second cue besides colour, one per model
+
+
+def plot_tradeoff(
+    scores: Mapping[str, Sequence[float]],
+    costs: Mapping[str, Mapping[str, float]],
+    *,
+    ylabel: str = "test accuracy",
+    percent: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """A score against each cost, one panel per cost on a log axis: a point per model at the
+    mean of its runs, with a bar from the lowest run to the highest.
+
+    Args:
+        scores: ``{model: one score per run}``, e.g. test accuracy per seed; the models in the
+            order of the legend.
+        costs: ``{cost name: {model: cost}}``, e.g. ``{"parameters": {...}, "multiply-accumulates
+            per image": {...}}``; every model needs a positive cost in each.
+        ylabel: the score axis's label; with ``percent`` its ticks read as percentages of 1.
+    """
+    if not scores or not costs:
+        raise ValueError("nothing to show: plot_tradeoff needs scores and at least one cost")
+    runs = {name: np.asarray(v, dtype=float) for name, v in scores.items()}
+    for name, v in runs.items():
+        if v.ndim != 1 or v.size == 0 or not np.isfinite(v).all():
+            raise ValueError(f"{name}: needs one or more finite scores, got {v.tolist()}")
+    for cost, by_model in costs.items():
+        missing = [name for name in runs if not by_model.get(name, 0) > 0]
+        if missing:
+            raise ValueError(f"{cost}: no positive cost for {', '.join(missing)}")
+    fig, axes = style.subplots(1, len(costs), figsize=(3.4 * len(costs), 3.4), sharey=True,
+                               squeeze=False)
+    for ax, (cost, by_model) in zip(axes[0], costs.items(), strict=True):
+        for i, (name, v) in enumerate(runs.items()):
+            mean = float(v.mean())
+            ax.errorbar([by_model[name]], [mean], yerr=[[mean - v.min()], [v.max() - mean]],
+                        fmt=MARKERS[i % len(MARKERS)], color=style.CYCLE[i % len(style.CYCLE)],
+                        capsize=3, markersize=7, label=name)
+        ax.set_xscale("log")
+        ax.set_xlabel(cost)
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].set_ylabel(ylabel)
+    if percent:
+        axes[0][0].yaxis.set_major_formatter(PercentFormatter(1.0))
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center",
+               ncols=min(len(runs), 4))
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_spread(
+    series: Mapping[str, Mapping[float, Sequence[float]]],
+    *,
+    xlabel: str,
+    ylabel: str = "test accuracy",
+    log_x: bool = True,
+    percent: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """A score against a budget: one line per series through the mean of its runs at each
+    budget, markers at the means, and a band from the lowest run to the highest.
+
+    Args:
+        series: ``{method: {budget: one score per run}}``, e.g. ``{"fine-tune": {10: [0.8,
+            0.82], 50: [...]}}``; the budgets may differ between methods.
+        xlabel, ylabel: the axes' labels; ``log_x`` puts the budgets on a log axis.
+        percent: the score's ticks read as percentages of 1.
+    """
+    if not series:
+        raise ValueError("nothing to show: plot_spread needs at least one series")
+    fig, ax = style.subplots(figsize=(6.4, 3.8))
+    for i, (name, runs) in enumerate(series.items()):
+        if not runs:
+            raise ValueError(f"{name}: no budgets")
+        xs = sorted(runs)
+        values = [np.asarray(runs[x], dtype=float) for x in xs]
+        if any(v.size == 0 or not np.isfinite(v).all() for v in values):
+            raise ValueError(f"{name}: every budget needs one or more finite scores")
+        colour = style.CYCLE[i % len(style.CYCLE)]
+        ax.plot(xs, [v.mean() for v in values], color=colour,
+                ls=style.LINESTYLES[i % len(style.LINESTYLES)],
+                marker=MARKERS[i % len(MARKERS)], label=name)
+        ax.fill_between(xs, [v.min() for v in values], [v.max() for v in values],
+                        color=colour, alpha=0.2, linewidth=0)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
     if title:
         ax.set_title(title)
     return fig
