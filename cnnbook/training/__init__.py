@@ -4,6 +4,12 @@
 - :mod:`cnnbook.training.batching`: :class:`TensorBatches`, mini-batches kept on the device, and
   :func:`split_validation` (Keras' ``validation_split``).
 - :mod:`cnnbook.training.augment`: random crop, flip and cutout on the device; :func:`compose`.
+- :mod:`cnnbook.training.recipe`: named training recipes (:data:`~.recipe.ONECYCLE`, the one
+  ``training_well`` arrives at), each giving ``fit``'s optimizer, schedule, loss and
+  augmentation by name: ``get_recipe("onecycle").fit_options(model, ...)``.
+- :mod:`cnnbook.training.transfer`: :func:`~.transfer.freeze` and :func:`~.transfer.unfreeze` by
+  module name, :func:`~.transfer.param_groups` (a learning rate per module) and
+  :func:`~.transfer.load_backbone` (a checkpoint's weights under a new head).
 - :mod:`cnnbook.training.callbacks`: :class:`EarlyStopping` and :class:`BestCheckpoint` (which
   saves from rank 0 only under DDP).
 - :func:`save_checkpoint` / :func:`load_checkpoint` / :class:`Checkpoint`, from

@@ -60,6 +60,7 @@ from cnnbook.training.callbacks import Callback
 from cnnbook.training.devices import resolve_device
 from cnnbook.training.epoch import Scheduler, run_epoch, run_evaluation
 from cnnbook.training.speed import Speed
+from cnnbook.training.transfer import hold_frozen_norms
 
 __all__ = ["History", "evaluate", "fit", "predict"]
 
@@ -210,6 +211,7 @@ def fit(model: nn.Module, train: Data, *, epochs: int,
         set_epoch(batches, epoch)  # TensorBatches: the same order on every process
         set_epoch(augment, epoch * world + rank)  # Augmentation: its own draws per process
         trained.train()
+        hold_frozen_norms(model)  # frozen batch norms keep their statistics, as in Keras
         lr = float(optimizer.param_groups[0]["lr"])
         desc = f"Epoch {epoch + 1}/{epochs}" if verbose == 1 else None
         logs = run_epoch(trained, batches, loss_fn, device, optimizer=optimizer, speed=speed,
