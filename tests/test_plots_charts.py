@@ -112,6 +112,7 @@ def test_spread_one_line_through_the_means_with_a_band_from_lowest_to_highest():
     assert band.min() == pytest.approx(0.5) and band.max() == pytest.approx(0.8)
     assert scratch.get_marker() != tune.get_marker()
     assert ax.get_xscale() == "log" and ax.get_title() == "Transfer"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "50"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["scratch", "fine-tune"]
     with pytest.raises(ValueError, match="needs at least one series"):
         plot_spread({}, xlabel="x")

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import NullFormatter, PercentFormatter
 
 from cnnbook.plots import style
 
@@ -212,6 +212,9 @@ def plot_spread(
                         color=colour, alpha=0.2, linewidth=0)
     if log_x:
         ax.set_xscale("log")
+    budgets = sorted({x for runs in series.values() for x in runs})
+    ax.set_xticks(budgets, [f"{x:g}" for x in budgets])  # the budgets, as plain numbers
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if percent:
