@@ -32,14 +32,15 @@ TABLE_FRAMEWORKS = ("torch", "keras", "tensorflow")
 # The layer graph: the layers each layer may import besides its own folder. The foundation is
 # the root modules (``cnnbook/*.py``) but ``__main__``, which is ``python -m cnnbook`` and so part
 # of ``cli``. ARCHITECTURE.md draws it and lists it in a table that must say the same.
-BELOW_CLI = {"benchmarks", "artefacts", "detection", "explain", "training", "saving", "datasets",
-             "plots", "models", "ops", "metrics", "foundation"}
+BELOW_CLI = {"benchmarks", "artefacts", "detection", "explain", "exercises", "training", "saving",
+             "datasets", "plots", "models", "ops", "metrics", "foundation"}
 MAY_IMPORT: dict[str, set[str]] = {
     "cli": BELOW_CLI,
-    "benchmarks": BELOW_CLI - {"benchmarks"},
+    "benchmarks": BELOW_CLI - {"benchmarks", "exercises"},
     "artefacts": {"training", "saving", "models", "datasets", "foundation"},
     "detection": {"training", "metrics", "foundation"},
     "explain": {"models", "foundation"},
+    "exercises": {"models", "ops", "foundation"},
     "training": {"saving", "models", "foundation"},
     "saving": {"models", "foundation"},
     "plots": {"metrics", "foundation"},

@@ -1,0 +1,190 @@
+"""Checkers for the chapters' exercises: ``check_<chapter>_<n>(answer)``.
+
+Each prints one line, a verdict and, when the answer is not right, a hint (never the answer),
+and returns whether the answer is right. The right answers are computed here, by the package's
+own arithmetic (:mod:`cnnbook.ops`, :mod:`cnnbook.models`), never written down, so they follow
+the code they are about. Light: no framework is imported.
+
+    >>> from cnnbook.exercises import check_padding_stride_dilation_1
+    >>> check_padding_stride_dilation_1(14)
+    Not yet: n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1; mind the floor.
+    False
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from cnnbook.models.catalogue import get
+from cnnbook.models.layers import (
+    Conv2dSpec,
+    DenseSpec,
+    GlobalPool2dSpec,
+    LayerSpec,
+    Pool2dSpec,
+)
+from cnnbook.models.shapes import count_macs, param_table, receptive_field
+from cnnbook.models.specs import Architecture
+from cnnbook.ops.conv import conv_output_size
+
+__all__ = [
+    "check_padding_stride_dilation_1",
+    "check_padding_stride_dilation_2",
+    "check_padding_stride_dilation_3",
+    "check_layers_1",
+    "check_layers_5",
+    "check_architectures_1",
+    "check_architectures_2",
+    "check_architectures_3",
+    "check_transfer_learning_1",
+]
+
+
+def _verdict(right: bool, hint: str, well: str = "Right.") -> bool:
+    print(well if right else f"Not yet: {hint}")
+    return right
+
+
+def _close(answer: Any, expected: float, rel: float = 1e-3) -> bool:
+    try:
+        return math.isclose(float(answer), expected, rel_tol=rel, abs_tol=1e-9)
+    except (TypeError, ValueError):
+        return False
+
+
+def _ints(answer: Any, length: int) -> tuple[int, ...] | None:
+    """``answer`` as ``length`` integers, or ``None`` when it is not that."""
+    if not isinstance(answer, Sequence) or isinstance(answer, str) or len(answer) != length:
+        return None
+    try:
+        values = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        return None
+    return values if all(v == a for v, a in zip(values, answer, strict=True)) else None
+
+
+# ---- padding, stride and dilation ------------------------------------------------------------
+
+def check_padding_stride_dilation_1(size: Any) -> bool:
+    """A 5x5 kernel, stride 2, padding 1, no dilation, on a 28x28 input: the output's side."""
+    return _verdict(size == conv_output_size(28, 5, 2, 1, 1),
+                    "n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1; mind the floor.")
+
+
+def check_padding_stride_dilation_2(answer: Any) -> bool:
+    """A 3x3 kernel with dilation 2, no padding, stride 1, on a 28x28 input: ``(span, side)``,
+    the input pixels one window spans along an axis and the output's side."""
+    span = (3 - 1) * 2 + 1
+    return _verdict(_ints(answer, 2) == (span, conv_output_size(28, 3, 1, 0, 2)),
+                    "give (span, side); a dilated kernel's taps are d pixels apart, so k taps "
+                    "span d(k - 1) + 1 pixels.")
+
+
+def check_padding_stride_dilation_3(answer: Any) -> bool:
+    """TensorFlow's "same" for a 3x3 kernel with stride 2 on a 28-pixel axis: ``(outputs, top,
+    bottom)``, the output's side and the zeros padded before and after."""
+    outputs = math.ceil(28 / 2)
+    total = max((outputs - 1) * 2 + 3 - 28, 0)
+    return _verdict(_ints(answer, 3) == (outputs, total // 2, total - total // 2),
+                    "\"same\" gives ceil(n / s) outputs; the padding is what the last window "
+                    "needs, and an odd amount puts the extra zero at the end.")
+
+
+# ---- the layers you have been using ----------------------------------------------------------
+
+def check_layers_1(answer: Any) -> bool:
+    """Dropout with rate 0.8 applied to ones in training: ``(low, high, variance)``, the two values
+    an input of 1 can become and the variance of the output."""
+    p = 0.8
+    low, high, variance = 0.0, 1 / (1 - p), p / (1 - p)
+    try:
+        a, b, v = (float(x) for x in answer)
+    except (TypeError, ValueError):
+        return _verdict(False, "give three numbers: (low, high, variance).")
+    right = _close(a, low) and _close(b, high) and _close(v, variance)
+    return _verdict(right, "a kept value is divided by 1 - p; the output is 0 or that, with "
+                           "probability p and 1 - p; variance = E[x^2] - E[x]^2.")
+
+
+def check_layers_5(answer: Any) -> bool:
+    """The focal loss with gamma = 2: ``(at_0_9, at_0_5)``, the factor by which it weights an
+    example against cross-entropy at p_t = 0.9 and at p_t = 0.5."""
+    try:
+        a, b = (float(x) for x in answer)
+    except (TypeError, ValueError):
+        return _verdict(False, "give two numbers: the factors at p_t = 0.9 and at p_t = 0.5.")
+    right = _close(a, (1 - 0.9) ** 2) and _close(b, (1 - 0.5) ** 2)
+    return _verdict(right, "the focal loss is cross-entropy times (1 - p_t) ** gamma.")
+
+
+# ---- architectures ---------------------------------------------------------------------------
+
+def _separable_costs() -> tuple[int, int, int, int]:
+    shape = (128, 8, 8)
+    full: list[LayerSpec] = [Conv2dSpec(128, 256, 3, padding=1, bias=False)]
+    separable: list[LayerSpec] = [Conv2dSpec(128, 128, 3, padding=1, bias=False, groups=128),
+                                  Conv2dSpec(128, 256, 1, bias=False)]
+    costs = []
+    for layers in (full, separable):
+        costs += [sum(p for _, _, p in param_table(layers, shape)), count_macs(layers, shape)]
+    return costs[0], costs[1], costs[2], costs[3]
+
+
+def check_architectures_1(answer: Any) -> bool:
+    """A 3x3 convolution (padding 1, no bias) from 128 to 256 channels on an 8x8 map, and its
+    depthwise-separable replacement: ``(weights, macs, separable_weights, separable_macs)``."""
+    values = _ints(answer, 4)
+    expected = _separable_costs()
+    if values is None:
+        return _verdict(False, "give four integers: (weights, macs, separable weights, "
+                               "separable macs).")
+    wrong = [name for name, v, e in zip(("weights", "MACs", "separable weights",
+                                         "separable MACs"), values, expected, strict=True)
+             if v != e]
+    return _verdict(not wrong, f"check the {', '.join(wrong)}: a convolution's MACs are its "
+                               "weights times its output positions; depthwise is one 3x3 "
+                               "filter per channel, pointwise a 1x1 convolution.")
+
+
+def _convs_to_cover(pool_every: int | None, size: int = 32) -> int:
+    layers: list[LayerSpec] = []
+    convs = 0
+    while not layers or receptive_field(layers)[-1].size < size:
+        layers.append(Conv2dSpec(1, 1, 3, padding=1))
+        convs += 1
+        if pool_every and convs % pool_every == 0 and receptive_field(layers)[-1].size < size:
+            layers.append(Pool2dSpec(2))
+    return convs
+
+
+def check_architectures_2(answer: Any) -> bool:
+    """``(plain, pooled)``: how many 3x3 convolutions (stride 1) a unit needs before its field
+    covers 32 pixels, without pooling, and with a 2x2 max pool after every two convolutions."""
+    right = _ints(answer, 2) == (_convs_to_cover(None), _convs_to_cover(2))
+    return _verdict(right, "each 3x3 convolution adds 2 x jump to the field; a 2x2 pool adds 1 x "
+                           "jump and doubles the jump.")
+
+
+def check_architectures_3(params: Any) -> bool:
+    """LeNet-5 with its three dense layers replaced by global average pooling and one linear
+    layer from 16 channels to 10 classes: its trainable parameters."""
+    lenet = get("lenet5").spec
+    conv_part = list(lenet.layers[:lenet.layers.index(
+        next(layer for layer in lenet.layers if layer.label == "flatten"))])
+    spec = Architecture(lenet.input_shape, (*conv_part, GlobalPool2dSpec("avg"),
+                                            DenseSpec(None, 10)))
+    return _verdict(params == spec.count_params(),
+                    "keep conv1 and conv2 as they are; the new linear layer has 16 x 10 "
+                    "weights and 10 biases.")
+
+
+# ---- transfer learning -----------------------------------------------------------------------
+
+def check_transfer_learning_1(params: Any) -> bool:
+    """The linear probe's trainable parameters when the new task has five classes."""
+    spec = get("cifar_resnet_small").spec_for(num_classes=5)
+    head = [p for name, _, p in spec.param_table() if name == "fc"][0]
+    return _verdict(params == head, "only the head trains: one weight per pooled feature and "
+                                    "class, and one bias per class.")
