@@ -10,6 +10,15 @@ from cnnbook.ops import conv_output_size
 
 # checker: (the solution, worked out here; a wrong answer a learner might give)
 CASES = {
+    "check_convolution_1": (26, 25),
+    "check_convolution_2": ([[-1, 0, 0], [0, 1, 0], [0, 2, 1]],  # turned by 180 degrees
+                            [[0, 2, 1], [0, 1, 0], [-1, 0, 0]]),  # flipped one way only
+    "check_convolution_3": (1 / 9, 1 / 3),
+    "check_pooling_1": (([[4, 5], [6, 3]], [[2.5, 2], [2.25, 1.75]]),
+                        ([[4, 5], [6, 3]], [[2.5, 2], [2.25, 2]])),
+    "check_pooling_2": ([[0, 0, 0, 0], [1, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]],
+                        [[0.25] * 4] * 4),
+    "check_pooling_3": (6, 5),
     # (28 + 2 - 5) // 2 + 1; forgetting the floor gives 13.5 -> 14
     "check_padding_stride_dilation_1": (13, 14),
     # span d(k - 1) + 1 = 5; side 28 - 5 + 1 = 24; the undilated side is 26
@@ -32,7 +41,7 @@ CASES = {
 
 
 def test_every_checker_has_a_case():
-    assert set(CASES) == set(exercises.__all__)
+    assert set(CASES) == {name for name in exercises.__all__ if name.startswith("check_")}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -44,8 +53,9 @@ def test_the_checker_accepts_the_solution_and_refuses_a_wrong_answer(name, capsy
     assert check(wrong) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet: ") and out.count("\n") == 1, out
-    shown = solution if isinstance(solution, tuple) else (solution,)
-    assert not any(f"{v:,}" in out or str(v) in out.split() for v in shown if v not in (0, 1)), out
+    shown = [v for v in (solution if isinstance(solution, tuple) else (solution,))
+             if isinstance(v, (int, float)) and v not in (0, 1)]
+    assert not any(f"{v:,}" in out or str(v) in out.split() for v in shown), out
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -65,6 +75,18 @@ def test_the_solutions_against_another_reference():
                                     torch.nn.Conv2d(128, 256, 1, bias=False))
     assert sum(p.numel() for p in full.parameters()) == 294_912
     assert sum(p.numel() for p in separable.parameters()) == 33_920
+    x = torch.tensor(exercises.POOLING_X)[None, None].requires_grad_()
+    torch.nn.functional.max_pool2d(x, 2).sum().backward()
+    assert torch.equal(x.grad[0, 0], torch.tensor(CASES["check_pooling_2"][0],
+                                                  dtype=x.dtype))
+    k = torch.tensor(exercises.CONVOLUTION_K)[None, None]
+    image = torch.arange(25.0, dtype=k.dtype).reshape(1, 1, 5, 5)
+    flipped = torch.tensor(CASES["check_convolution_2"][0], dtype=k.dtype)[None, None]
+    import scipy.signal
+
+    true_convolution = scipy.signal.convolve2d(image[0, 0].numpy(), k[0, 0].numpy(), "valid")
+    assert torch.allclose(torch.nn.functional.conv2d(image, flipped)[0, 0],
+                          torch.from_numpy(true_convolution))
     import cnnbook.exercises
 
     assert "torch" not in cnnbook.exercises.__dict__  # light

@@ -17,6 +17,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import (
     Conv2dSpec,
@@ -28,11 +30,20 @@ from cnnbook.models.layers import (
 from cnnbook.models.shapes import count_macs, param_table, receptive_field
 from cnnbook.models.specs import Architecture
 from cnnbook.ops.conv import conv_output_size
+from cnnbook.ops.pool import avg_pool2d, max_pool2d, max_pool2d_backward
 
 __all__ = [
+    "CONVOLUTION_K",
+    "POOLING_X",
+    "check_convolution_1",
+    "check_convolution_2",
+    "check_convolution_3",
     "check_padding_stride_dilation_1",
     "check_padding_stride_dilation_2",
     "check_padding_stride_dilation_3",
+    "check_pooling_1",
+    "check_pooling_2",
+    "check_pooling_3",
     "check_layers_1",
     "check_layers_5",
     "check_architectures_1",
@@ -63,6 +74,80 @@ def _ints(answer: Any, length: int) -> tuple[int, ...] | None:
     except (TypeError, ValueError):
         return None
     return values if all(v == a for v, a in zip(values, answer, strict=True)) else None
+
+
+def _array(answer: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    try:
+        array = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array if array.shape == shape else None
+
+
+# ---- convolution -----------------------------------------------------------------------------
+
+CONVOLUTION_K = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, -1.0]])
+
+
+def check_convolution_1(side: Any) -> bool:
+    """A 3x3 kernel slid over a 28x28 image where it fits: the feature map's side."""
+    return _verdict(side == conv_output_size(28, 3), "count the positions where the kernel's "
+                                                     "left column can sit.")
+
+
+def check_convolution_2(kernel: Any) -> bool:
+    """The kernel a cross-correlation needs to compute the mathematical convolution with
+    ``CONVOLUTION_K`` (``[[1, 2, 0], [0, 1, 0], [0, 0, -1]]``), as a 3x3 array."""
+    array = _array(kernel, (3, 3))
+    right = array is not None and bool(np.array_equal(array, np.rot90(CONVOLUTION_K, 2)))
+    return _verdict(right, "convolution turns the kernel by 180 degrees: flip it upside down "
+                           "and left to right.")
+
+
+def check_convolution_3(weight: Any) -> bool:
+    """The weight of each of the nine equal taps of a 3x3 box blur that leaves a constant image
+    unchanged (away from the border)."""
+    return _verdict(_close(weight, 1 / 9), "on a constant image the output is the input times "
+                                           "the sum of the weights.")
+
+
+# ---- pooling ---------------------------------------------------------------------------------
+
+POOLING_X = np.array([[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 5.0], [0.0, 1.0, 3.0, 2.0],
+                      [2.0, 6.0, 1.0, 1.0]])
+"""The 4x4 array of the pooling chapter's exercises."""
+
+
+def check_pooling_1(answer: Any) -> bool:
+    """``(max_pooled, avg_pooled)``: 2x2 max and average pooling, stride 2, of ``POOLING_X``,
+    each a 2x2 array."""
+    x = POOLING_X[None, None]
+    try:
+        high, mean = (_array(a, (2, 2)) for a in answer)
+    except (TypeError, ValueError):
+        return _verdict(False, "give two 2x2 arrays: (max_pooled, avg_pooled).")
+    right = (high is not None and mean is not None
+             and bool(np.allclose(high, max_pool2d(x, 2)[0, 0]))
+             and bool(np.allclose(mean, avg_pool2d(x, 2)[0, 0])))
+    return _verdict(right, "cut the array into four 2x2 windows, top left first; keep each "
+                           "window's largest value, then its mean.")
+
+
+def check_pooling_2(grad: Any) -> bool:
+    """The gradient that reaches ``POOLING_X`` (a 4x4 array) through 2x2 max pooling when every
+    output's upstream gradient is 1."""
+    x = POOLING_X[None, None]
+    array = _array(grad, (4, 4))
+    expected = max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2)[0, 0]
+    return _verdict(array is not None and bool(np.allclose(array, expected)),
+                    "each window passes its gradient to the one input that won it; the others "
+                    "get 0.")
+
+
+def check_pooling_3(side: Any) -> bool:
+    """3x3 max pooling with stride 2 on a 13x13 map: the output's side."""
+    return _verdict(side == conv_output_size(13, 3, 2), "pooling windows follow the "
+                                                         "convolution's size rule.")
 
 
 # ---- padding, stride and dilation ------------------------------------------------------------
