@@ -10,6 +10,13 @@ from cnnbook.ops import conv_output_size
 
 # checker: (the solution, worked out here; a wrong answer a learner might give)
 CASES = {
+    "check_channels_and_filters_1": ((5 * 5 * 3 + 1) * 16, 5 * 5 * 3 * 16),  # no bias: wrong
+    "check_channels_and_filters_2": ((64, 11, 11), (64, 13, 13)),
+    # 16 x 28 x 28 outputs, each with 3,072 weights and a bias
+    "check_channels_and_filters_3": ((3 * 32 * 32 + 1) * 16 * 28 * 28, 3 * 32 * 32 * 16),
+    "check_hierarchy_1": (10, 7),  # 3, 5, 6, then + 2 x 2; forgetting the jump gives 8 - 1
+    "check_hierarchy_2": (8, 6),
+    "check_hierarchy_3": (7, 14),  # 1 + 4n >= 28; 14 forgets the dilation
     "check_convolution_1": (26, 25),
     "check_convolution_2": ([[-1, 0, 0], [0, 1, 0], [0, 2, 1]],  # turned by 180 degrees
                             [[0, 2, 1], [0, 1, 0], [-1, 0, 0]]),  # flipped one way only

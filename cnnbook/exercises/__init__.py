@@ -38,6 +38,12 @@ __all__ = [
     "check_convolution_1",
     "check_convolution_2",
     "check_convolution_3",
+    "check_channels_and_filters_1",
+    "check_channels_and_filters_2",
+    "check_channels_and_filters_3",
+    "check_hierarchy_1",
+    "check_hierarchy_2",
+    "check_hierarchy_3",
     "check_padding_stride_dilation_1",
     "check_padding_stride_dilation_2",
     "check_padding_stride_dilation_3",
@@ -175,6 +181,62 @@ def check_padding_stride_dilation_3(answer: Any) -> bool:
     return _verdict(_ints(answer, 3) == (outputs, total // 2, total - total // 2),
                     "\"same\" gives ceil(n / s) outputs; the padding is what the last window "
                     "needs, and an odd amount puts the extra zero at the end.")
+
+
+# ---- channels and filters ------------------------------------------------------------------
+
+def check_channels_and_filters_1(params: Any) -> bool:
+    """A convolution with 16 filters of 5x5 over 3 input channels, with biases: its
+    parameters."""
+    _, expected = Conv2dSpec(3, 16, 5).output((3, 32, 32), 0)
+    return _verdict(params == expected, "each filter has a weight per input channel and kernel "
+                                        "position, plus one bias.")
+
+
+def check_channels_and_filters_2(shape: Any) -> bool:
+    """``(C, H, W)`` of 64 filters of 3x3, no padding, stride 1, over a ``(32, 13, 13)`` input."""
+    expected, _ = Conv2dSpec(32, 64, 3).output((32, 13, 13), 0)
+    return _verdict(_ints(shape, 3) == expected, "give (channels, height, width): one channel "
+                                                 "per filter, and the size rule for each side.")
+
+
+def check_channels_and_filters_3(params: Any) -> bool:
+    """A dense layer from a 32x32x3 image to as many outputs as the convolution of exercise 1
+    gives on it (no padding): its parameters."""
+    outputs, _ = Conv2dSpec(3, 16, 5).output((3, 32, 32), 0)
+    _, expected = DenseSpec(None, math.prod(outputs)).output((3 * 32 * 32,), 0)
+    return _verdict(params == expected, "count the convolution's outputs (channels x height x "
+                                        "width); each dense output has a weight per input "
+                                        "value, plus a bias.")
+
+
+# ---- hierarchy and receptive fields ----------------------------------------------------------
+
+def check_hierarchy_1(size: Any) -> bool:
+    """The receptive field after two 3x3 convolutions, a 2x2 max pool and a 3x3 convolution (no
+    padding, stride 1 for the convolutions)."""
+    layers: list[LayerSpec] = [Conv2dSpec(1, 1, 3), Conv2dSpec(1, 1, 3), Pool2dSpec(2),
+                               Conv2dSpec(1, 1, 3)]
+    return _verdict(size == receptive_field(layers)[-1].size,
+                    "each k x k window adds (k - 1) x jump; the pool doubles the jump for the "
+                    "layer after it.")
+
+
+def check_hierarchy_2(jump: Any) -> bool:
+    """The jump (input pixels between neighbouring units) after three 2x2 max pools."""
+    layers: list[LayerSpec] = [Pool2dSpec(2), Pool2dSpec(2), Pool2dSpec(2)]
+    return _verdict(jump == receptive_field(layers)[-1].jump, "every stride multiplies the "
+                                                              "jump.")
+
+
+def check_hierarchy_3(count: Any) -> bool:
+    """How many 3x3 convolutions with dilation 2 (stride 1) a unit needs before its field
+    covers 28 pixels."""
+    layers: list[LayerSpec] = []
+    while not layers or receptive_field(layers)[-1].size < 28:
+        layers.append(Conv2dSpec(1, 1, 3, dilation=2))
+    return _verdict(count == len(layers), "a dilated 3x3 window adds (3 - 1) x dilation pixels "
+                                          "to the field.")
 
 
 # ---- the layers you have been using ----------------------------------------------------------
