@@ -212,6 +212,19 @@ def check_channels_and_filters_3(params: Any) -> bool:
 
 # ---- hierarchy and receptive fields ----------------------------------------------------------
 
+def _convs_to_cover(size: int, *, dilation: int = 1, pool_every: int | None = None) -> int:
+    """How many 3x3 convolutions (stride 1, ``dilation``), with a 2x2 max pool after every
+    ``pool_every`` of them, a unit needs before its receptive field covers ``size`` pixels."""
+    layers: list[LayerSpec] = []
+    convs = 0
+    while not layers or receptive_field(layers)[-1].size < size:
+        layers.append(Conv2dSpec(1, 1, 3, dilation=dilation))
+        convs += 1
+        if pool_every and convs % pool_every == 0 and receptive_field(layers)[-1].size < size:
+            layers.append(Pool2dSpec(2))
+    return convs
+
+
 def check_hierarchy_1(size: Any) -> bool:
     """The receptive field after two 3x3 convolutions, a 2x2 max pool and a 3x3 convolution (no
     padding, stride 1 for the convolutions)."""
@@ -232,11 +245,8 @@ def check_hierarchy_2(jump: Any) -> bool:
 def check_hierarchy_3(count: Any) -> bool:
     """How many 3x3 convolutions with dilation 2 (stride 1) a unit needs before its field
     covers 28 pixels."""
-    layers: list[LayerSpec] = []
-    while not layers or receptive_field(layers)[-1].size < 28:
-        layers.append(Conv2dSpec(1, 1, 3, dilation=2))
-    return _verdict(count == len(layers), "a dilated 3x3 window adds (3 - 1) x dilation pixels "
-                                          "to the field.")
+    return _verdict(count == _convs_to_cover(28, dilation=2),
+                    "a dilated 3x3 window adds (3 - 1) x dilation pixels to the field.")
 
 
 # ---- the layers you have been using ----------------------------------------------------------
@@ -295,21 +305,10 @@ def check_architectures_1(answer: Any) -> bool:
                                "filter per channel, pointwise a 1x1 convolution.")
 
 
-def _convs_to_cover(pool_every: int | None, size: int = 32) -> int:
-    layers: list[LayerSpec] = []
-    convs = 0
-    while not layers or receptive_field(layers)[-1].size < size:
-        layers.append(Conv2dSpec(1, 1, 3, padding=1))
-        convs += 1
-        if pool_every and convs % pool_every == 0 and receptive_field(layers)[-1].size < size:
-            layers.append(Pool2dSpec(2))
-    return convs
-
-
 def check_architectures_2(answer: Any) -> bool:
     """``(plain, pooled)``: how many 3x3 convolutions (stride 1) a unit needs before its field
     covers 32 pixels, without pooling, and with a 2x2 max pool after every two convolutions."""
-    right = _ints(answer, 2) == (_convs_to_cover(None), _convs_to_cover(2))
+    right = _ints(answer, 2) == (_convs_to_cover(32), _convs_to_cover(32, pool_every=2))
     return _verdict(right, "each 3x3 convolution adds 2 x jump to the field; a 2x2 pool adds 1 x "
                            "jump and doubles the jump.")
 
@@ -318,8 +317,8 @@ def check_architectures_3(params: Any) -> bool:
     """LeNet-5 with its three dense layers replaced by global average pooling and one linear
     layer from 16 channels to 10 classes: its trainable parameters."""
     lenet = get("lenet5").spec
-    conv_part = list(lenet.layers[:lenet.layers.index(
-        next(layer for layer in lenet.layers if layer.label == "flatten"))])
+    labels = [layer.label for layer in lenet.layers]
+    conv_part = lenet.layers[:labels.index("flatten")]  # conv1 ... pool2
     spec = Architecture(lenet.input_shape, (*conv_part, GlobalPool2dSpec("avg"),
                                             DenseSpec(None, 10)))
     return _verdict(params == spec.count_params(),
