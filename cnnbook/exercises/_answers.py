@@ -1,0 +1,56 @@
+"""What every chapter's checkers share: the verdict line and the forms an answer may take."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from cnnbook.models.layers import Conv2dSpec, LayerSpec, Pool2dSpec
+from cnnbook.models.shapes import receptive_field
+
+
+def verdict(right: bool, hint: str, well: str = "Right.") -> bool:
+    print(well if right else f"Not yet: {hint}")
+    return right
+
+
+def close(answer: Any, expected: float, rel: float = 1e-3) -> bool:
+    try:
+        return math.isclose(float(answer), expected, rel_tol=rel, abs_tol=1e-9)
+    except (TypeError, ValueError):
+        return False
+
+
+def ints(answer: Any, length: int) -> tuple[int, ...] | None:
+    """``answer`` as ``length`` integers, or ``None`` when it is not that."""
+    if not isinstance(answer, Sequence) or isinstance(answer, str) or len(answer) != length:
+        return None
+    try:
+        values = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        return None
+    return values if all(v == a for v, a in zip(values, answer, strict=True)) else None
+
+
+def as_array(answer: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    try:
+        array = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return array if array.shape == shape else None
+
+
+def convs_to_cover(size: int, *, dilation: int = 1, pool_every: int | None = None) -> int:
+    """How many 3x3 convolutions (stride 1, ``dilation``), with a 2x2 max pool after every
+    ``pool_every`` of them, a unit needs before its receptive field covers ``size`` pixels."""
+    layers: list[LayerSpec] = []
+    convs = 0
+    while not layers or receptive_field(layers)[-1].size < size:
+        layers.append(Conv2dSpec(1, 1, 3, dilation=dilation))
+        convs += 1
+        if pool_every and convs % pool_every == 0 and receptive_field(layers)[-1].size < size:
+            layers.append(Pool2dSpec(2))
+    return convs
