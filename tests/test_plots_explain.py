@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mcolors
 import numpy as np
 import pytest
 
@@ -116,3 +117,16 @@ def test_feature_space_has_a_panel_per_layer_and_a_legend_per_class():
         plot_feature_space({"x": np.zeros((50, 3))}, labels)
     with pytest.raises(ValueError, match="class names"):
         plot_feature_space(points, labels, class_names=["a"])
+
+
+def test_feature_space_colours_each_class_from_the_class_palette():
+    """Ten classes, ten colours far apart (the old colours wrapped: 4 and 9, 7 and 8 alike)."""
+    labels = np.arange(40) % 10
+    points = {"fc1": np.random.default_rng(0).normal(size=(40, 2))}
+    fig = plot_feature_space(points, labels)
+    (ax,) = panels_of(fig)
+    drawn = [mcolors.to_hex(c.get_facecolor()[0], keep_alpha=False) for c in ax.collections]
+    assert drawn == [style.class_colour(c).lower() for c in range(10)]
+    assert len(set(drawn)) == 10
+    legend = fig.legends[0].legend_handles
+    assert [mcolors.to_hex(h.get_facecolor()[0], keep_alpha=False) for h in legend] == drawn

@@ -57,6 +57,18 @@ def test_signed_shared_panels_are_centred():
     assert axes[0].images[0].get_cmap().name == style.DIVERGING_CMAP
 
 
+def test_signed_panels_each_on_its_own_scale_get_a_colour_bar_each():
+    """Maps of very different ranges (channels_and_filters: edges to +-4, colour maps within 1)
+    each fill their own centred scale, and each scale is shown."""
+    panels = [np.linspace(-4.0, 3.0, 9).reshape(3, 3), np.linspace(-0.2, 0.7, 9).reshape(3, 3)]
+    fig = show_panels(panels, signed=True, scale="each", colorbar=True)
+    axes = panels_of(fig)
+    assert len(axes) == 2 and len(fig.axes) == 4  # two panels, two colour bars
+    assert [ax.images[0].get_clim() for ax in axes] == [(-4.0, 4.0), (-0.7, 0.7)]
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert sorted(bar.get_ylim() for bar in bars) == [(-4.0, 4.0), (-0.7, 0.7)]
+
+
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: show_panels([]), "0 panels"),
     (lambda: show_panels([[np.ones((2, 2))], [np.ones((2, 2)), np.ones((2, 2))]]), "every row"),

@@ -6,11 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cnnbook.plots import show_segmentations
+from cnnbook.plots import show_segmentations, style
 from cnnbook.plots.segmentation import mask_cmap
 
 
@@ -47,3 +48,23 @@ def test_bad_shapes_are_one_line_errors():
     with pytest.raises(ValueError, match="class names"):
         show_segmentations(np.zeros((1, 8, 8)), np.zeros((1, 8, 8), int),
                            np.zeros((1, 8, 8), int), num_classes=3, class_names=["a"])
+
+
+def test_masks_draw_classes_in_the_class_palette_and_none_like_ink():
+    """Mask class c >= 1 is digit c - 1: drawn in ``style.class_colour(c - 1)``, as in every other
+    figure, on the white background, and never dark like ink (the old palette drew class 10, the
+    digit 9, in black)."""
+    truth = np.arange(11).repeat(4).reshape(1, 4, 11)  # every class, background included
+    fig = show_segmentations(np.zeros((1, 4, 11)), truth, truth[:, ::-1], num_classes=11)
+    for panel in (fig.axes[1], fig.axes[2]):  # the true and the predicted mask
+        image = panel.images[0]
+        drawn = image.to_rgba(image.get_array())[..., :3]  # (4, 11, 3) the colours on screen
+        mask = image.get_array()
+        for c in range(11):
+            want = style.BACKGROUND if c == 0 else style.class_colour(c - 1)
+            np.testing.assert_allclose(drawn[mask == c], [mcolors.to_rgb(want)] * (mask == c).sum())
+        lightness = style.cielab(drawn[mask > 0].reshape(-1, 3))[:, 0]
+        assert lightness.min() >= style.MIN_CLASS_LIGHTNESS
+    legend = [mcolors.to_hex(h.get_facecolor()) for h in fig.legends[0].legend_handles]
+    assert legend == [c.lower() for c in style.CLASS_COLOURS]
+    plt.close(fig)

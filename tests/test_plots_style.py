@@ -144,3 +144,91 @@ def test_package_import_is_light_and_lazy():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         cnnbook.plots.nope  # noqa: B018
     assert "style" in cnnbook.plots.__all__ and "show_panels" in cnnbook.plots.__all__
+
+
+# The class palette (issue 24): one colour per class in every figure, pairwise far apart, none
+# dark like ink. CIEDE2000 is checked against published pairs, then used on the palette.
+# Sharma, Wu and Dalal (2005), "The CIEDE2000 color-difference formula", table 1, pairs 1, 17, 18.
+SHARMA_PAIRS = [((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+                ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+                ((50.0, 2.5, 0.0), (61.0, -5.0, 29.0), 22.8977)]
+# Machado, Oliveira and Fernandes (2009): linear-RGB matrices that simulate full (severity 1.0)
+# protanopia, deuteranopia and tritanopia.
+CVD_MATRICES = {
+    "protan": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+               [-0.003882, -0.048116, 1.051998]],
+    "deutan": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+               [-0.011820, 0.042940, 0.968881]],
+    "tritan": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+               [0.004733, 0.691367, 0.303900]],
+}
+
+
+def closest(colours) -> float:
+    """The smallest CIEDE2000 between two different colours of ``colours``."""
+    distance = style.colour_distance(colours, colours)
+    return float(distance[~np.eye(len(colours), dtype=bool)].min())
+
+
+def simulated(colours, kind: str) -> list[tuple[float, float, float]]:
+    """``colours`` as a reader with full ``kind`` colour blindness sees them (sRGB)."""
+    rgb = np.array([mcolors.to_rgb(c) for c in colours])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ np.array(CVD_MATRICES[kind]).T, 0, 1)
+    srgb = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+    return [tuple(c) for c in np.clip(srgb, 0, 1)]
+
+
+def test_ciede2000_matches_published_pairs_and_scikit_image():
+    for lab1, lab2, expected in SHARMA_PAIRS:
+        assert float(style.delta_e2000(lab1, lab2)) == pytest.approx(expected, abs=1e-4)
+    assert style.cielab(["white", "black"]) == pytest.approx(
+        np.array([[100.0, 0, 0], [0, 0, 0]]), abs=0.01)
+    color = pytest.importorskip("skimage.color")
+    colours = [*style.CLASS_COLOURS, style.BACKGROUND, style.GREY]
+    rgb = np.array([[mcolors.to_rgb(c) for c in colours]])
+    lab = color.rgb2lab(rgb)[0]
+    np.testing.assert_allclose(style.cielab(colours), lab, atol=0.01)
+    np.testing.assert_allclose(style.colour_distance(colours, colours),
+                               color.deltaE_ciede2000(lab[:, None], lab[None]), atol=0.02)
+
+
+def test_class_palette_is_okabe_ito_then_distinct_additions():
+    assert len(style.CLASS_COLOURS) == 10  # 10 digits or classes, and the mask background
+    assert style.CLASS_COLOURS[:7] == style.CYCLE[:7]  # Okabe-Ito without black first
+    assert style.BLACK not in style.CLASS_COLOURS
+    assert [style.class_colour(c) for c in range(12)] == [*style.CLASS_COLOURS,
+                                                         *style.CLASS_COLOURS[:2]]
+    with pytest.raises(ValueError, match=">= 0"):
+        style.class_colour(-1)
+
+
+def test_class_colours_are_pairwise_far_apart():
+    """CIEDE2000 >= 20 between any two class colours and the white background: Okabe-Ito's
+    own closest pair (orange and yellow) is 21.7 apart, a just-noticeable difference about 1."""
+    colours = [*style.CLASS_COLOURS, style.BACKGROUND]
+    assert closest(colours) >= style.MIN_CLASS_DISTANCE == 20.0
+    okabe_ito = list(style.CLASS_COLOURS[:7])
+    assert closest(colours) >= closest(okabe_ito) - 0.05  # the additions cost nothing
+    lab = style.cielab(colours)  # CIE76 agrees: plain Euclidean distance in CIELAB
+    cie76 = np.linalg.norm(lab[:, None] - lab[None], axis=-1)
+    assert cie76[~np.eye(len(colours), dtype=bool)].min() >= style.MIN_CLASS_DISTANCE
+
+
+def test_class_colours_stay_apart_for_colour_blind_readers_as_okabe_ito_does():
+    """In simulated protan, deutan and tritan vision no pair with one of the three additions is
+    closer than Okabe-Ito's own closest pair there (ten colours cannot all stay far apart)."""
+    colours = list(style.CLASS_COLOURS)
+    for kind in CVD_MATRICES:
+        seen = simulated(colours, kind)
+        distance = style.colour_distance(seen, seen)
+        okabe_ito = distance[:7, :7][~np.eye(7, dtype=bool)].min()
+        with_additions = distance[7:][~np.eye(10, dtype=bool)[7:]].min()
+        assert with_additions >= okabe_ito >= 10.0, kind
+
+
+def test_no_class_colour_is_dark_like_ink():
+    lightness = style.cielab(style.CLASS_COLOURS)[:, 0]  # L*: 0 is black ink, 100 white
+    assert lightness.min() >= style.MIN_CLASS_LIGHTNESS == 40.0
+    ink = style.colour_distance(style.CLASS_COLOURS, [style.BLACK])
+    assert ink.min() >= style.MIN_CLASS_DISTANCE  # as far from ink as from each other

@@ -1,6 +1,7 @@
 """Figures used across the book, in one style (:mod:`cnnbook.plots.style`).
 
-- :mod:`cnnbook.plots.style`: the Okabe-Ito palette, the DPI, colour maps, the figure factory
+- :mod:`cnnbook.plots.style`: the Okabe-Ito palette, one colour per class (``class_colour``,
+  used by every figure that colours classes), the DPI, colour maps, the figure factory
   (``figure``, ``subplots``) and helpers (``signed_norm``, ``colorbar``, ``annotate_cells`` ...).
 - :mod:`cnnbook.plots.images`: ``show_images``, ``show_kernels``, ``show_feature_maps``.
 - :mod:`cnnbook.plots.panels`: ``show_panels`` (rows or grids of maps), ``show_heatmap``.

@@ -190,6 +190,9 @@ def plot_feature_space(
 ) -> Figure:
     """2-D points of several layers (a panel each), coloured and shaped by class.
 
+    Class ``c`` has the book's class colour ``style.class_colour(c)`` and marker ``MARKERS[c]``
+    (both repeat after ten classes).
+
     Args:
         points: ``{layer: (N, 2)}``, the same ``N`` images in every panel (e.g. the ``points`` of
             :func:`cnnbook.explain.pca` for each layer's features).
@@ -209,14 +212,13 @@ def plot_feature_space(
     names = list(class_names) if class_names is not None else [str(c) for c in classes]
     if len(names) <= classes.max():
         raise ValueError(f"got {len(names)} class names for classes up to {classes.max()}")
-    colours = [*style.CYCLE, style.GREY, style.SKY_BLUE]
     fig, axes = style.subplots(1, len(panels), squeeze=False,
                                figsize=(size * len(panels) + 1.6, size + 0.5))
     for ax, (name, p) in zip(axes[0], panels.items(), strict=True):
         for c in classes:
             chosen = labels == c
             ax.scatter(p[chosen, 0], p[chosen, 1], s=6, alpha=0.7, linewidths=0,
-                       color=colours[c % len(colours)], marker=MARKERS[c % len(MARKERS)],
+                       color=style.class_colour(c), marker=MARKERS[c % len(MARKERS)],
                        label=names[c])
         heading = name if not notes or name not in notes else f"{name}\n{notes[name]}"
         ax.set_title(heading, fontsize=9)

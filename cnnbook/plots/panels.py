@@ -89,7 +89,7 @@ def show_panels(
         scale: ``"each"`` panel its own range, or one range ``"shared"`` by all, per
             ``"column"`` or per ``"row"`` (equal colours mean equal values within it).
         signed: signed data: diverging colours, each range centred at 0.
-        colorbar: one colour bar per range (not for ``scale="each"`` unless it is one panel).
+        colorbar: one colour bar per range: with ``scale="each"``, one beside every panel.
         same_pixels: one pixel scale for all panels (axes in pixels, shared), to compare sizes.
         panel: inches per panel.
     """

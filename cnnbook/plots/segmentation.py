@@ -1,8 +1,9 @@
 """Segmentation figures: scenes with their true and predicted class masks.
 
-Masks are integer class maps ``(N, H, W)``: 0 is the background (white), classes 1.. get the
-colours of :data:`CLASS_COLOURS` (Okabe-Ito first, then three colours of Paul Tol's muted
-scheme), with a legend that names them.
+Masks are integer class maps ``(N, H, W)``: 0 is the background (white), class ``c >= 1`` gets
+the book's class colour ``style.class_colour(c - 1)`` (:data:`cnnbook.plots.style.CLASS_COLOURS`:
+digit ``c - 1`` has the same colour in every figure, none of them dark like ink), with a legend
+that names them.
 """
 
 from __future__ import annotations
@@ -20,15 +21,14 @@ from cnnbook.plots import style
 
 __all__ = ["CLASS_COLOURS", "mask_cmap", "show_segmentations"]
 
-CLASS_COLOURS = (style.BLUE, style.ORANGE, style.GREEN, style.PURPLE, style.SKY_BLUE,
-                 style.VERMILLION, style.YELLOW, "#882255", "#44AA99", style.BLACK)
+CLASS_COLOURS = style.CLASS_COLOURS  # the colours of mask classes 1, 2, ...
 
 
 def mask_cmap(num_classes: int) -> ListedColormap:
-    """White for class 0 (background), then :data:`CLASS_COLOURS` for classes 1 .. C - 1."""
+    """:data:`style.BACKGROUND` for class 0, then :data:`CLASS_COLOURS` for classes 1 .. C - 1."""
     if not 2 <= num_classes <= len(CLASS_COLOURS) + 1:
         raise ValueError(f"num_classes must be in 2..{len(CLASS_COLOURS) + 1}, not {num_classes}")
-    return ListedColormap(["white", *CLASS_COLOURS[:num_classes - 1]])
+    return ListedColormap([style.BACKGROUND, *CLASS_COLOURS[:num_classes - 1]])
 
 
 def show_segmentations(images: Any, truth: Any, predicted: Any, *, num_classes: int,

@@ -8,6 +8,10 @@ from the Okabe-Ito palette, readable with every common colour blindness::
     fig, ax = style.subplots(figsize=(6.5, 4))
     ax.plot(x, y, color=style.BLUE)
 
+Classes (digits, CIFAR-10's classes, a mask's classes) have one colour each in every figure:
+:func:`class_colour` (:data:`CLASS_COLOURS`, ten colours, pairwise far apart by CIEDE2000, as
+:func:`colour_distance` measures, and none dark like ink).
+
 Colour maps: ``gray`` for images, ``cividis`` for non-negative data (activations, counts) and
 ``PuOr`` centred at 0 (:func:`signed_norm`) for signed data (kernels, pre-activation maps).
 Image arrays are NCHW ``(N, C, H, W)`` or NHWC ``(N, H, W, C)``, named by ``layout="NCHW"`` or
@@ -20,6 +24,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
@@ -33,11 +38,13 @@ from matplotlib.text import Text
 from cnnbook.arrays import LAYOUTS, check_layout
 
 __all__ = [
-    "BLACK", "BLUE", "CYCLE", "DIVERGING_CMAP", "DPI", "GREEN", "GREY", "IMAGE_CMAP", "LAYOUTS",
-    "LIGHT_GREY", "LINESTYLES", "ORANGE", "PALETTE", "PANEL_INCHES", "PURPLE", "SEQUENTIAL_CMAP",
-    "SKY_BLUE", "VERMILLION", "YELLOW", "annotate_cells", "check_layout", "colorbar", "cycle",
-    "figure", "frame", "imshow", "no_ticks", "outline", "panel_grid", "shared_norm",
-    "signed_norm", "subplots", "to_channels_last",
+    "BACKGROUND", "BLACK", "BLUE", "BROWN", "CLASS_COLOURS", "CYCLE", "DIVERGING_CMAP", "DPI",
+    "GREEN", "GREY", "IMAGE_CMAP", "LAYOUTS", "LIGHT_GREY", "LINESTYLES", "MAGENTA",
+    "MIN_CLASS_DISTANCE", "MIN_CLASS_LIGHTNESS", "ORANGE", "PALETTE", "PANEL_INCHES", "PURPLE",
+    "SEQUENTIAL_CMAP", "SKY_BLUE", "VERMILLION", "VIOLET", "YELLOW", "annotate_cells",
+    "check_layout", "cielab", "class_colour", "colorbar", "colour_distance", "cycle",
+    "delta_e2000", "figure", "frame", "imshow", "no_ticks", "outline", "panel_grid",
+    "shared_norm", "signed_norm", "subplots", "to_channels_last",
 ]
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours that stay distinct for readers
@@ -56,6 +63,27 @@ CYCLE = (BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK)  # se
 LINESTYLES = ("-", "--", "-.", ":")  # a second cue besides colour, in the same order
 GREY = "#777777"  # neutral: reference lines, grid edges
 LIGHT_GREY = "#DDDDDD"  # neutral fill: padding cells, backgrounds
+
+# One colour per class (digit d, CIFAR-10 class d, segmentation class d + 1), the same in every
+# figure that colours classes: feature spaces, masks, boxes and their legends. Okabe-Ito's seven
+# colours without black (black reads as ink on a mask and vanishes on a black scene), then three
+# additions found by a search over sRGB: the closest pair of the set, the white mask background
+# included, is 21.7 apart in CIEDE2000 (blue and violet), as far as Okabe-Ito's own closest pair
+# (orange and yellow, 21.7), and in simulated protan, deutan and tritan vision (Machado et al.
+# 2009) no pair with an addition comes closer than Okabe-Ito's own closest pair there (10.9).
+# tests/test_plots_style.py checks both.
+VIOLET = "#8877FF"
+MAGENTA = "#BB0077"
+BROWN = "#776644"
+CLASS_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, YELLOW, VIOLET, MAGENTA,
+                 BROWN)
+BACKGROUND = "#FFFFFF"  # class 0 of a segmentation mask
+# CIEDE2000 between any two of CLASS_COLOURS and BACKGROUND: about 20 times a just-noticeable
+# difference (about 1), so that small marks (scatter points, thin box edges) stay apart.
+MIN_CLASS_DISTANCE = 20.0
+# CIELAB lightness L* (0 black, 100 white) of every class colour: 40 units from ink black, and
+# readable on the black scenes of detection.
+MIN_CLASS_LIGHTNESS = 40.0
 
 IMAGE_CMAP = "gray"
 SEQUENTIAL_CMAP = "cividis"  # non-negative data: dark low, yellow high
@@ -290,3 +318,71 @@ def cycle(count: int, start: int = 0) -> list[tuple[str, str]]:
     """``count`` (colour, linestyle) pairs: the palette in order, each with a line style."""
     return [(CYCLE[(start + i) % len(CYCLE)], LINESTYLES[i % len(LINESTYLES)])
             for i in range(count)]
+
+
+def class_colour(label: int) -> str:
+    """The colour of class ``label`` (0, 1, ...): :data:`CLASS_COLOURS`, repeated after ten.
+
+    A segmentation mask's class ``c >= 1`` (class 0 is the background) is drawn in
+    ``class_colour(c - 1)``, the colour of the same digit elsewhere.
+    """
+    if label < 0:
+        raise ValueError(f"a class is an integer >= 0, got {label}")
+    return CLASS_COLOURS[int(label) % len(CLASS_COLOURS)]
+
+
+_SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
+                         [0.2126729, 0.7151522, 0.0721750],
+                         [0.0193339, 0.1191920, 0.9503041]])
+_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def cielab(colours: Sequence[Any]) -> np.ndarray:
+    """CIELAB ``(N, 3)`` (L* a* b*, D65 white) of ``N`` matplotlib colours (names, hex, RGB)."""
+    rgb = np.array([mcolors.to_rgb(c) for c in colours], dtype=float).reshape(-1, 3)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ _SRGB_TO_XYZ.T / _WHITE_D65
+    delta = 6 / 29
+    f = np.where(xyz > delta**3, np.cbrt(xyz), xyz / (3 * delta**2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])],
+                    axis=1)
+
+
+def delta_e2000(lab1: Any, lab2: Any) -> np.ndarray:
+    """CIEDE2000 colour difference of CIELAB arrays ``(..., 3)`` (broadcast against each other).
+
+    Sharma, Wu and Dalal (2005); about 1 is a just-noticeable difference.
+    """
+    lab1, lab2 = np.asarray(lab1, dtype=float), np.asarray(lab2, dtype=float)
+    l1, a1, b1 = np.moveaxis(lab1, -1, 0)
+    l2, a2, b2 = np.moveaxis(lab2, -1, 0)
+    c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
+    a1, a2 = (1 + g) * a1, (1 + g) * a2
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    h1, h2 = np.degrees(np.arctan2(b1, a1)) % 360, np.degrees(np.arctan2(b2, a2)) % 360
+    chromatic = c1 * c2 != 0
+    dh = h2 - h1
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(chromatic, dh, 0.0)
+    d_l, d_c = l2 - l1, c2 - c1
+    d_h = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    l_mean, c_mean = (l1 + l2) / 2, (c1 + c2) / 2
+    h_sum = h1 + h2
+    h_mean = np.where(np.abs(h1 - h2) > 180,
+                      np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2), h_sum / 2)
+    h_mean = np.where(chromatic, h_mean, h_sum)
+    t = (1 - 0.17 * np.cos(np.radians(h_mean - 30)) + 0.24 * np.cos(np.radians(2 * h_mean))
+         + 0.32 * np.cos(np.radians(3 * h_mean + 6)) - 0.20 * np.cos(np.radians(4 * h_mean - 63)))
+    rotation = 30 * np.exp(-(((h_mean - 275) / 25) ** 2))
+    r_c = 2 * np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7))
+    s_l = 1 + 0.015 * (l_mean - 50) ** 2 / np.sqrt(20 + (l_mean - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_mean, 1 + 0.015 * c_mean * t
+    r_t = -np.sin(np.radians(2 * rotation)) * r_c
+    return np.sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2
+                   + r_t * (d_c / s_c) * (d_h / s_h))
+
+
+def colour_distance(first: Sequence[Any], second: Sequence[Any]) -> np.ndarray:
+    """CIEDE2000 between every colour of ``first`` and every colour of ``second``: ``(N, M)``."""
+    return delta_e2000(cielab(first)[:, None], cielab(second)[None])
