@@ -18,11 +18,7 @@ PAGES = toc_pages(ROOT)  # "book/intro", "book/convolution", ...
 CHAPTERS = [p for p in PAGES if p not in ("book/intro", "book/appendix_data")]
 NEXT = re.compile(r"^\*\*Next:\*\* \[[^\]]+\]\(([a-z_]+)\.(?:ipynb|md)\)\S* \S", re.MULTILINE)
 # Issue "a learner's book", item 2 (exercises with checkers) is not done for these yet.
-NO_EXERCISES_YET = {
-    "features_to_prediction", "learning_a_filter", "data", "tensorflow_example",
-    "keras_example", "pytorch_example", "training_well", "three_frameworks", "what_it_learned",
-    "speed", "use_outside", "draw_a_digit", "segmentation", "detection",
-}
+NO_EXERCISES_YET: set[str] = set()
 
 
 def _markdown(page: str) -> str:

@@ -80,7 +80,7 @@ def test_every_bound_sits_beyond_its_recorded_runs(key):
 
 # Rows that assert nothing in one profile, each deliberate (cnnbook/floors.py: "unbounded"); the
 # prose claims them for the other profile only.
-UNBOUNDED = {"what_it_learned.strong_random_drop_log_ratio": "quick"}
+UNBOUNDED = {"attribution.strong_random_drop_log_ratio": "quick"}
 
 
 def test_unbounded_profiles_are_the_listed_few_and_say_why():

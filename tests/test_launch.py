@@ -81,7 +81,7 @@ def test_chapters_get_the_frameworks_their_cnnbook_imports_need():
     assert {"torch", "safetensors"} <= needed("data.ipynb")  # to_dataloader, catalogue builds
     assert {"torch", "safetensors"} <= needed("use_outside.ipynb")
     assert {"tensorflow", "keras"} <= needed("keras_example.ipynb")
-    assert {"torch", "keras"} <= needed("what_it_learned.ipynb")  # Keras Grad-CAM workers
+    assert {"torch", "keras"} <= needed("attribution.ipynb")  # Keras Grad-CAM workers
     assert needed("appendix_data.ipynb") == {"cnnbook"}
     assert install_cell.frameworks_of("cnnbook.training", ("save_checkpoint",)) >= {
         "torch", "safetensors"}

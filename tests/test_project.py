@@ -184,7 +184,13 @@ def test_toc_entries_exist_and_every_chapter_is_in_the_toc():
     assert orphans == [], f"notebooks missing from _toc.yml: {orphans}"
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     captions = [part["caption"] for part in toc["parts"]]
-    assert len(captions) == 6  # ... "CNNs that say where" (segmentation, detection), Appendix
+    # the path a learner follows first, then what a reader on it may skip
+    assert captions == ["Concepts", "The post's three examples", "Building CNNs",
+                        "What a network learned", "CNNs that say where", "Play",
+                        "Under the hood"]
+    hood = [c["file"] for c in toc["parts"][-1]["chapters"]]
+    assert hood == ["book/three_frameworks", "book/speed", "book/use_outside",
+                    "book/keras_internals", "book/appendix_data"]
 
 
 @pytest.mark.parametrize("path", toc_notebooks(), ids=str)
@@ -315,3 +321,17 @@ def test_the_published_build_never_reuses_a_stale_execution_cache():
         assert f"'{part}'" in key, part
     build = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("run") == "make book")
     assert build["env"]["CNNBOOK_PROFILE"] == "full"
+
+
+@pytest.mark.parametrize("path", toc_notebooks(), ids=str)
+def test_the_profile_banner_only_where_the_profile_changes_something(path):
+    """A chapter prints which profile ran (its stored quick outputs say "profile: quick") exactly
+    when its code reads the profile for something else: what it trains, or how much data it
+    takes. Elsewhere the banner is noise on the page."""
+    nb = json.loads((ROOT / path).read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    shown = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    banner = "profile: quick (" in shown
+    used = re.sub(r"PROFILE = get_profile\(\)|PROFILE\.describe\(\)", "", code)
+    assert banner == bool(re.search(r"\bPROFILE\b", used)), (
+        "prints the profile but never reads it" if banner else "reads the profile silently")

@@ -482,7 +482,7 @@ _ENTRIES = (
             in_channels, num_classes, widths, residual=False),
         args=(_IN_CHANNELS, _NUM_CLASSES, _widths(3, 3)),
         frameworks=("torch", "keras"),
-        description="three conv-pool-BN-GELU groups, global max pool, linear (the recipe net)",
+        description="three conv-pool-BN-GELU groups, global max pool, linear",
     ),
     ModelEntry(
         name="cifar_resnet_small",
