@@ -10,6 +10,7 @@ import numpy as np
 
 from cnnbook.models.layers import Conv2dSpec, LayerSpec, Pool2dSpec
 from cnnbook.models.shapes import receptive_field
+from cnnbook.models.specs import Architecture
 
 
 def verdict(right: bool, hint: str, well: str = "Right.") -> bool:
@@ -22,6 +23,18 @@ def close(answer: Any, expected: float, rel: float = 1e-3) -> bool:
         return math.isclose(float(answer), expected, rel_tol=rel, abs_tol=1e-9)
     except (TypeError, ValueError):
         return False
+
+
+def all_close(answer: Any, expected: Sequence[float], rel: float = 1e-3) -> bool:
+    """``answer`` is as many numbers as ``expected``, each :func:`close` to its own."""
+    if not isinstance(answer, Sequence) or isinstance(answer, str) or len(answer) != len(expected):
+        return False
+    return all(close(a, e, rel) for a, e in zip(answer, expected, strict=True))
+
+
+def layer_params(spec: Architecture, label: str) -> int:
+    """The parameters of the layers of ``spec`` labelled ``label``."""
+    return sum(p for name, _, p in spec.param_table() if name == label)
 
 
 def ints(answer: Any, length: int) -> tuple[int, ...] | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.exercises._answers import close, ints, verdict
+from cnnbook.exercises._answers import all_close, ints, verdict
 from cnnbook.explain.perturbation import window_starts
 from cnnbook.explain.sanity import ink_mass, rank_correlation
 
@@ -60,11 +60,7 @@ def check_attribution_2(answer: Any) -> bool:
     a = ATTRIBUTION_A[None]
     expected = (float(rank_correlation(a, a**2)[0]),
                 float(rank_correlation(a, ATTRIBUTION_B[None])[0]))
-    try:
-        squared, swapped = answer
-    except (TypeError, ValueError):
-        squared = swapped = None
-    right = close(squared, expected[0]) and close(swapped, expected[1])
+    right = all_close(answer, expected)
     return verdict(right, "rank the four pixels of each map (1 for the smallest), then "
                           "rho = 1 - 6 sum(d^2) / (n (n^2 - 1)) with d the rank differences; "
                           "the values themselves do not matter.")
@@ -77,11 +73,7 @@ def check_attribution_3(answer: Any) -> bool:
     maps, image = ATTRIBUTION_MAP[None], ATTRIBUTION_DIGIT[None]
     expected = (ink_mass(maps, image, dilation=0).margin,
                 ink_mass(maps, image, dilation=1).margin)
-    try:
-        margin, grown = answer
-    except (TypeError, ValueError):
-        margin = grown = None
-    right = close(margin, expected[0]) and close(grown, expected[1])
+    right = all_close(answer, expected)
     return verdict(right, "the map's mass on the ink over its whole mass, minus the share of "
                           "pixels that are ink; growing the ink by one pixel changes both "
                           "shares.")

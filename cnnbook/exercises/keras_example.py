@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook.exercises._answers import ints, verdict
+from cnnbook.exercises._answers import ints, layer_params, verdict
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import Conv2dSpec
 from cnnbook.models.specs import Architecture, conv_block
@@ -15,10 +15,6 @@ __all__ = [
     "check_keras_example_3",
     "check_keras_example_4",
 ]
-
-
-def _params(spec: Architecture, label: str) -> int:
-    return sum(p for name, _, p in spec.param_table() if name == label)
 
 
 def _labels(spec: Architecture) -> list[str | None]:
@@ -35,7 +31,7 @@ def check_keras_example_1(answer: Any) -> bool:
     layers = tuple(Conv2dSpec(32, 32, 3, label="conv2") if layer.label == "conv2" else layer
                    for layer in spec.layers)
     narrow = Architecture(spec.input_shape, layers)
-    expected = (_params(narrow, "conv2"), _params(narrow, "fc1"))
+    expected = (layer_params(narrow, "conv2"), layer_params(narrow, "fc1"))
     wrong = [name for name, v, e in zip(("conv2", "Dense(128)"), values, expected, strict=True)
              if v != e]
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: each conv2 filter still "
@@ -96,6 +92,6 @@ def check_keras_example_4(answer: Any) -> bool:
         return verdict(False, "follow the side through the four layers (a valid 3x3 "
                                "convolution takes 2 off, a pooling halves, rounding down), "
                                "then multiply by the channels.")
-    return verdict(values[1] == _params(spec, "fc1"), "the flattened length is right; the "
+    return verdict(values[1] == layer_params(spec, "fc1"), "the flattened length is right; the "
                                                        "dense layer has one weight per input "
                                                        "and unit, and one bias per unit.")

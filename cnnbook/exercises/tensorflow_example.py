@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook.exercises._answers import ints, verdict
+from cnnbook.exercises._answers import ints, layer_params, verdict
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import Conv2dSpec
 from cnnbook.models.shapes import count_macs
@@ -19,10 +19,6 @@ __all__ = [
 ]
 
 
-def _params(spec: Architecture, label: str) -> int:
-    return sum(p for name, _, p in spec.param_table() if name == label)
-
-
 def check_tensorflow_example_1(answer: Any) -> bool:
     """``(conv1, dense)``: the parameters of the post's TensorFlow model's convolution and of its
     dense layer when it reads CIFAR-10's 32x32 colour images instead of MNIST digits."""
@@ -30,7 +26,7 @@ def check_tensorflow_example_1(answer: Any) -> bool:
     if values is None:
         return verdict(False, "give two integers: (conv1 parameters, dense parameters).")
     spec = get("post_tensorflow").spec_for(in_channels=3, input_size=32)
-    expected = (_params(spec, "conv1"), _params(spec, "fc1"))
+    expected = (layer_params(spec, "conv1"), layer_params(spec, "fc1"))
     wrong = [name for name, v, e in zip(("conv1", "dense"), values, expected, strict=True)
              if v != e]
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: each filter now has a "

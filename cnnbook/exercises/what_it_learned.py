@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.exercises._answers import close, verdict
+from cnnbook.exercises._answers import all_close, close, verdict
 from cnnbook.explain.features import class_separation
 from cnnbook.explain.patches import orientation_coherence
 from cnnbook.models.catalogue import get
@@ -79,11 +79,7 @@ def check_what_it_learned_3(answer: Any) -> bool:
     ``WHAT_IT_LEARNED_LABELS``, and the same after multiplying every feature by 10."""
     x, labels = WHAT_IT_LEARNED_FEATURES, WHAT_IT_LEARNED_LABELS
     expected = (class_separation(x, labels), class_separation(10 * x, labels))
-    try:
-        share, scaled = answer
-    except (TypeError, ValueError):
-        share = scaled = None
-    right = close(share, expected[0]) and close(scaled, expected[1])
+    right = all_close(answer, expected)
     return verdict(right, "give two shares in [0, 1]: the squared distances of the class "
                           "means from the overall mean (each counted once per member), over "
                           "the squared distances of all points; then ask what a common scale "
