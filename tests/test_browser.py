@@ -74,8 +74,10 @@ def browser():
 class PageRecorder:
     """A page whose requests leave only for 127.0.0.1, recording errors from local resources."""
 
-    def __init__(self, browser, base_url: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, base_url: str, *, width: int = 1280, touch: bool = False,
+                 javascript: bool = True):
+        self.context = browser.new_context(viewport={"width": width, "height": 900},
+                                           has_touch=touch, java_script_enabled=javascript)
         self.context.set_default_timeout(TIMEOUT_MS)
         self.blocked: list[str] = []
         self.errors: list[str] = []

@@ -47,16 +47,7 @@ class DrawRecorder(PageRecorder):
     """The page recorder of test_browser.py, at a chosen viewport, with touch when asked."""
 
     def __init__(self, browser, base_url: str, width: int = 1280, touch: bool = False):  # noqa: F811
-        self.context = browser.new_context(viewport={"width": width, "height": 900},
-                                           has_touch=touch)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        self.page.on("requestfailed", self._failed)
+        super().__init__(browser, base_url, width=width, touch=touch)
 
     def open(self, base_url: str):  # noqa: F811
         if not WEIGHTS.is_file():
@@ -199,6 +190,36 @@ def test_drawn_strokes_are_preprocessed_as_mnist_style(desk, digit, stroke):
     _shoot(page, f"drawn_{digit}")
     if digit == "1":
         assert state["predicted"] == 1, f"the drawn 1 was read as {state['predicted']}"
+
+
+def test_the_maps_the_page_draws_equal_pytorchs_activations(desk):
+    """The conv1 maps (after the ReLU) and the pooled maps that the page paints for a drawn digit
+    equal PyTorch's activations for the same 28x28 input, computed from the same weights."""
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+    page = desk.page
+    _draw(page, ZERO)
+    got = page.evaluate("""() => {
+        const s = cnnbookDraw.widgets[0].state, steps = s.result.steps;
+        const pick = kind => steps.filter(t => t.kind === kind)[0].value;
+        const maps = pick("relu"), pooled = pick("max_pool2d");
+        return {input: s.input, maps: Array.from(maps.data), mapsShape: maps.shape,
+                pooled: Array.from(pooled.data), pooledShape: pooled.shape};
+    }""")
+    tensors = read_export(WEIGHTS).tensors
+    x = torch.tensor(np.asarray(got["input"], np.float32).reshape(1, 1, 28, 28) / np.float32(255))
+    with torch.no_grad():
+        maps = functional.relu(functional.conv2d(x, torch.from_numpy(tensors["conv1.weight"]),
+                                                 torch.from_numpy(tensors["conv1.bias"])))
+        pooled = functional.max_pool2d(maps, 2)
+    assert got["mapsShape"] == list(maps.shape[1:]) == [32, 26, 26]
+    assert got["pooledShape"] == list(pooled.shape[1:]) == [32, 13, 13]
+    gaps = [float(np.abs(np.asarray(got[key]) - ref.numpy().ravel()).max())
+            for key, ref in (("maps", maps), ("pooled", pooled))]
+    print(f"\nthe page's maps vs PyTorch's activations: max |difference| conv1 {gaps[0]:.1e}, "
+          f"pool1 {gaps[1]:.1e}")
+    assert max(gaps) <= 1e-5
+    assert float(maps.max()) > 0  # the drawn digit lights some maps up
 
 
 def _pictures(count: int, seed: int = 0):

@@ -2,7 +2,8 @@
  * cnnbook_draw.js: draw a digit and watch a network of the book see it, in plain JavaScript.
  *
  * Three parts, each mirroring the book's Python package:
- *   1. ops: conv2d, relu, max_pool2d, dense, softmax on one image in NCHW (cnnbook.ops);
+ *   1. ops: conv2d, relu, max_pool2d, dense, softmax on one image in NCHW (cnnbook.ops), from
+ *      cnnbook_ops.js, which the page loads first;
  *   2. preprocessing: toGrey and mnistStyle, step by step and bit for bit
  *      (cnnbook.datasets.images.to_grey and mnist_style: the same float64 operations in the same
  *      order, rounding half to even);
@@ -19,90 +20,12 @@
 (function () {
   "use strict";
 
-  /* ---------- 1. ops, NCHW, one image: a tensor is {shape: [C, H, W], data: Float64Array} ---------- */
+  /* ---------- 1. ops, NCHW, one image: cnnbook_ops.js (loaded first), shared with the concept pages ---------- */
 
-  function conv2d(x, weight, bias, stride, padding) {
-    // weight: {shape: [O, C, KH, KW]} (OIHW); output (O, OH, OW), cross-correlation as in torch
-    var C = x.shape[0], H = x.shape[1], W = x.shape[2];
-    var O = weight.shape[0], KH = weight.shape[2], KW = weight.shape[3];
-    var OH = Math.floor((H + 2 * padding[0] - KH) / stride[0]) + 1;
-    var OW = Math.floor((W + 2 * padding[1] - KW) / stride[1]) + 1;
-    var out = new Float64Array(O * OH * OW), w = weight.data;
-    for (var o = 0; o < O; o++) {
-      for (var i = 0; i < OH; i++) {
-        for (var j = 0; j < OW; j++) {
-          var sum = bias ? bias.data[o] : 0;
-          for (var c = 0; c < C; c++) {
-            for (var ki = 0; ki < KH; ki++) {
-              var y = i * stride[0] - padding[0] + ki;
-              if (y < 0 || y >= H) continue;
-              for (var kj = 0; kj < KW; kj++) {
-                var xx = j * stride[1] - padding[1] + kj;
-                if (xx < 0 || xx >= W) continue;
-                sum += w[((o * C + c) * KH + ki) * KW + kj] * x.data[(c * H + y) * W + xx];
-              }
-            }
-          }
-          out[(o * OH + i) * OW + j] = sum;
-        }
-      }
-    }
-    return {shape: [O, OH, OW], data: out};
-  }
-
-  function relu(x) {
-    var out = new Float64Array(x.data.length);
-    for (var i = 0; i < out.length; i++) out[i] = x.data[i] > 0 ? x.data[i] : 0;
-    return {shape: x.shape.slice(), data: out};
-  }
-
-  function maxPool2d(x, kernel, stride) {
-    // windows that do not fit are dropped (floor), as in torch and cnnbook.ops.max_pool2d
-    var C = x.shape[0], H = x.shape[1], W = x.shape[2];
-    var OH = Math.floor((H - kernel[0]) / stride[0]) + 1;
-    var OW = Math.floor((W - kernel[1]) / stride[1]) + 1;
-    var out = new Float64Array(C * OH * OW);
-    for (var c = 0; c < C; c++) {
-      for (var i = 0; i < OH; i++) {
-        for (var j = 0; j < OW; j++) {
-          var best = -Infinity;
-          for (var ki = 0; ki < kernel[0]; ki++) {
-            for (var kj = 0; kj < kernel[1]; kj++) {
-              var v = x.data[(c * H + i * stride[0] + ki) * W + j * stride[1] + kj];
-              if (v > best) best = v;
-            }
-          }
-          out[(c * OH + i) * OW + j] = best;
-        }
-      }
-    }
-    return {shape: [C, OH, OW], data: out};
-  }
-
-  function dense(x, weight, bias) {
-    // weight (out, in) as torch's nn.Linear; x flattened in (C, H, W) order
-    var n = weight.shape[0], m = weight.shape[1], out = new Float64Array(n);
-    for (var o = 0; o < n; o++) {
-      var sum = bias ? bias.data[o] : 0;
-      for (var k = 0; k < m; k++) sum += weight.data[o * m + k] * x.data[k];
-      out[o] = sum;
-    }
-    return {shape: [n], data: out};
-  }
-
-  function largest(data) {
-    var top = -Infinity;
-    for (var i = 0; i < data.length; i++) if (data[i] > top) top = data[i];
-    return top;
-  }
-
-  function softmax(x) {
-    var top = largest(x.data), out = new Float64Array(x.data.length);
-    var total = 0;
-    for (var i = 0; i < out.length; i++) { out[i] = Math.exp(x.data[i] - top); total += out[i]; }
-    for (var k = 0; k < out.length; k++) out[k] /= total;
-    return {shape: x.shape.slice(), data: out};
-  }
+  var ops = window.cnnbookOps;
+  if (!ops) throw new Error("cnnbook_draw.js needs _static/cnnbook_ops.js, loaded before it");
+  var conv2d = ops.conv2d, relu = ops.relu, maxPool2d = ops.maxPool2d, dense = ops.dense,
+      softmax = ops.softmax, largest = ops.largest;
 
   /* ---------- 2. preprocessing, mirroring cnnbook/datasets/images.py ---------- */
 
@@ -277,32 +200,10 @@
 
   /* ---------- 3. the page ---------- */
 
-  // the book's sequential colour map (cnnbook.plots.style.SEQUENTIAL_CMAP, cividis), 9 stops
-  var CIVIDIS = ["#00224e", "#1a386f", "#434e6c", "#61656f", "#7d7c78", "#9b9476", "#bcae6c", "#dec958", "#fee838"]
-    .map(function (h) { return [1, 3, 5].map(function (i) { return parseInt(h.substr(i, 2), 16); }); });
+  var shared = window.cnnbookPage, el = shared.el;
 
-  var LUT = new Uint8ClampedArray(3 * 256);  // the colour map at 256 levels, computed once
-  for (var level = 0; level < 256; level++) {
-    var pos = level / 255 * (CIVIDIS.length - 1), lo = Math.min(Math.floor(pos), CIVIDIS.length - 2), f = pos - lo;
-    for (var ch = 0; ch < 3; ch++) LUT[3 * level + ch] = Math.round(CIVIDIS[lo][ch] * (1 - f) + CIVIDIS[lo + 1][ch] * f);
-  }
-
-  function el(tag, attrs, parent, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) node.textContent = text;
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  function paint(canvas, data, h, w, scale) {  // values / scale through the colour map
-    var ctx = canvas.getContext("2d"), img = ctx.createImageData(w, h);
-    for (var i = 0; i < h * w; i++) {
-      var level = scale > 0 ? Math.round(255 * Math.min(Math.max(data[i] / scale, 0), 1)) : 0;
-      img.data[4 * i] = LUT[3 * level]; img.data[4 * i + 1] = LUT[3 * level + 1];
-      img.data[4 * i + 2] = LUT[3 * level + 2]; img.data[4 * i + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
+  function paint(canvas, data, h, w, scale) {  // values / scale through cividis (the book's map)
+    shared.paint(canvas, data, h, w, "cividis", scale);
   }
 
   var PAD = 280, BRUSH = 20;
@@ -489,7 +390,7 @@
 
   /* ---------- start ---------- */
 
-  var api = {models: {}, widgets: [], ops: {conv2d: conv2d, relu: relu, maxPool2d: maxPool2d, dense: dense, softmax: softmax},
+  var api = {models: {}, widgets: [], ops: ops,
              toGrey: toGrey, mnistStyle: mnistStyle, resampleArea: resampleArea, Model: Model};
 
   api.forward = function (pixels, name) {  // test hook: 784 values in [0, 1] -> logits, probabilities

@@ -14,7 +14,7 @@ from typing import Any
 from cnnbook.artefacts.store import Recipe
 from cnnbook.config import Profile
 
-__all__ = ["POST_TENSORFLOW", "RECIPES", "get"]
+__all__ = ["CONCEPT_WIDGETS", "POST_TENSORFLOW", "RECIPES", "get"]
 
 
 def _post_tensorflow_params(profile: Profile, seed: int) -> dict[str, Any]:
@@ -41,7 +41,37 @@ POST_TENSORFLOW = Recipe(
 )
 """The post's TensorFlow model (its torch twin) trained on MNIST, for the "draw a digit" page."""
 
-RECIPES: Mapping[str, Recipe] = {recipe.name: recipe for recipe in (POST_TENSORFLOW,)}
+
+
+def _concept_widgets_params(profile: Profile, seed: int) -> dict[str, Any]:
+    from cnnbook.artefacts.widgets import DIGITS, MODELS  # numpy and the specs only
+
+    # the same digits and models in every profile: nothing here is trained
+    return {"dataset": "mnist", "indices": sorted(DIGITS, key=DIGITS.__getitem__),
+            "models": list(MODELS)}
+
+
+def _concept_widgets_make(folder: Path, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    from cnnbook.artefacts.widgets import make_widget_data
+
+    return make_widget_data(folder, params)
+
+
+CONCEPT_WIDGETS = Recipe(
+    name="concept_widgets",
+    files=("cnnbook_widget_data.js",),
+    install="book/_static/models",
+    datasets=("mnist",),
+    params=_concept_widgets_params,
+    make=_concept_widgets_make,
+    pages=(),  # the pages load the file by its name and print nothing of it: no cache to clear
+)
+"""MNIST test digits picked by index and the post's models' layer geometry, for the live
+figures of the concept pages (convolution, padding, receptive fields, pooling;
+:mod:`cnnbook.artefacts.widgets`)."""
+
+RECIPES: Mapping[str, Recipe] = {recipe.name: recipe
+                                 for recipe in (POST_TENSORFLOW, CONCEPT_WIDGETS)}
 
 
 def get(name: str) -> Recipe:

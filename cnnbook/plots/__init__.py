@@ -15,13 +15,15 @@
   ``show_colour_filters``, ``plot_feature_space`` (what a network learned).
 - :mod:`cnnbook.plots.detection`: ``show_detections`` (boxes over scenes), ``plot_pr_curves``.
 - :mod:`cnnbook.plots.segmentation`: ``show_segmentations`` (scenes, true and predicted masks).
+- :mod:`cnnbook.plots.live`: ``live_figure``, the HTML of a figure that runs in the reader's
+  browser (the concept pages' live figures); it draws nothing in Python.
 
-Every function returns the matplotlib ``Figure`` it drew, left open in pyplot (Jupyter shows it
-once when the cell ends), with a white background so that figures read in the book's dark mode
+Every other function returns the matplotlib ``Figure`` it drew, left open in pyplot (Jupyter shows
+it once when the cell ends), with a white background so that figures read in the book's dark mode
 too, and colour maps that work for colour-blind readers (``gray`` for images, ``cividis`` for
 activations, ``PuOr`` centred at 0 for signed data). Image layouts are named ``"NCHW"`` or
-``"NHWC"``. Light: NumPy and matplotlib (scikit-learn for the confusion matrix), no framework;
-the submodules load on first use.
+``"NHWC"``. Light: NumPy and matplotlib (scikit-learn for the confusion matrix), no framework; the
+submodules load on first use.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ if TYPE_CHECKING:
         show_images as show_images,
         show_kernels as show_kernels,
     )
+    from cnnbook.plots.live import (
+        live_figure as live_figure,
+    )
     from cnnbook.plots.panels import (
         show_heatmap as show_heatmap,
         show_panels as show_panels,
@@ -76,4 +81,4 @@ if TYPE_CHECKING:
 
 __getattr__, __dir__, __all__ = _lazy.attach(__name__, __file__,
     submodules=("images", "panels", "diagrams", "charts", "training", "explain", "detection",
-                "segmentation"))
+                "segmentation", "live"))
