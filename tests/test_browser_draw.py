@@ -198,7 +198,7 @@ def test_the_maps_the_page_draws_equal_pytorchs_activations(desk):
     torch = pytest.importorskip("torch")
     functional = torch.nn.functional
     page = desk.page
-    _draw(page, ZERO)
+    _draw(page, ONE)
     got = page.evaluate("""() => {
         const s = cnnbookDraw.widgets[0].state, steps = s.result.steps;
         const pick = kind => steps.filter(t => t.kind === kind)[0].value;

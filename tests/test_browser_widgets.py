@@ -88,12 +88,28 @@ def _open(browser, base_url, kind, **options):  # noqa: F811
     return FigurePage(browser, base_url, kind, **options)
 
 
+@pytest.fixture(scope="module")
+def opened(browser, base_url):  # noqa: F811
+    """One page per figure at 1280 px, opened when first asked for and shared by the tests that
+    do not need a fresh context (each page load costs seconds); errors checked at the end."""
+    pages: dict[str, FigurePage] = {}
+
+    def get(kind: str) -> FigurePage:
+        if kind not in pages:
+            pages[kind] = _open(browser, base_url, kind)
+        return pages[kind]
+
+    yield get
+    for rec in pages.values():
+        rec.check_clean()
+        rec.close()
+
+
 @pytest.fixture
-def figure(browser, base_url, request):  # noqa: F811
-    rec = _open(browser, base_url, request.param)
+def figure(opened, request):
+    rec = opened(request.param)
     yield rec
     rec.check_clean()
-    rec.close()
 
 
 def _digits() -> list[dict]:
@@ -250,6 +266,9 @@ def test_pooling_and_shifts_equal_the_chapters_measure(figure):
 
 # ---------- keyboard, touch, phone width, no JavaScript, labels ----------
 
+START = {"conv": {"select": [5, 5]}, "geometry": {"s": 1},  # a state the key can move from
+         "field": {"model": "post_keras", "layer": "pool2", "unit": [2, 2]},
+         "shift": {"dx": 0, "dy": 0}}
 KEYBOARD = {  # the element reached with Tab, the key, what the state must show afterwards
     "conv": ("canvas.cw-pick", "ArrowRight", lambda before, after:
              after["selected"] == [before["selected"][0], before["selected"][1] + 1]),
@@ -263,24 +282,22 @@ KEYBOARD = {  # the element reached with Tab, the key, what the state must show 
 
 
 @pytest.mark.parametrize("kind", list(PAGES))
-def test_keyboard_only(browser, base_url, kind):  # noqa: F811
-    rec = _open(browser, base_url, kind)
-    try:
-        selector, key, moved = KEYBOARD[kind]
-        target = rec.root.locator(selector)
-        rec.root.locator("select, input").first.focus()  # the figure's first control
-        for _ in range(40):  # Tab on until the target has the focus: it is in the tab order
-            if target.evaluate("e => e === document.activeElement"):
-                break
-            rec.page.keyboard.press("Tab")
-        assert target.evaluate("e => e === document.activeElement"), f"Tab never reached {selector}"
-        before = rec.state()
-        rec.page.keyboard.press(key)
-        after = rec.state()
-        assert moved(before, after), (before, after)
-        rec.check_clean()
-    finally:
-        rec.close()
+def test_keyboard_only(opened, kind):
+    rec = opened(kind)
+    rec.set(**START[kind])
+    selector, key, moved = KEYBOARD[kind]
+    target = rec.root.locator(selector)
+    rec.root.locator("select, input").first.focus()  # the figure's first control
+    for _ in range(40):  # Tab on until the target has the focus: it is in the tab order
+        if target.evaluate("e => e === document.activeElement"):
+            break
+        rec.page.keyboard.press("Tab")
+    assert target.evaluate("e => e === document.activeElement"), f"Tab never reached {selector}"
+    before = rec.state()
+    rec.page.keyboard.press(key)
+    after = rec.state()
+    assert moved(before, after), (before, after)
+    rec.check_clean()
 
 
 def _touch(rec, points) -> None:
@@ -340,34 +357,31 @@ def test_fallback_text_without_javascript(browser, base_url, kind):  # noqa: F81
 
 
 @pytest.mark.parametrize("kind", list(PAGES))
-def test_roles_labels_screenshot_and_update_time(browser, base_url, kind):  # noqa: F811
-    rec = _open(browser, base_url, kind)
-    try:
-        page = rec.page
-        group = page.get_by_role("group", name=LABELS[kind])
-        assert group.count() == 1
-        unlabelled = rec.root.evaluate("""root => Array.from(root.querySelectorAll(
-            'input, select, canvas')).filter(e => !(e.labels && e.labels.length)
-            && !e.getAttribute('aria-label')).map(e => e.outerHTML.slice(0, 80))""")
-        assert unlabelled == []
-        assert rec.root.get_by_role("img").count() >= 2
-        assert rec.root.locator("[aria-live]").count() >= 1 or kind == "shift"
-        if kind == "shift":
-            assert rec.root.get_by_role("table").count() == 1
-        rec.shoot("1280px")
-        ms = page.evaluate("""() => {
-            const w = cnnbookWidgets.list[0], times = [];
-            for (let i = 0; i < 50; i++) {
-                const t = performance.now(); w.update(); times.push(performance.now() - t);
-            }
-            return times.sort((p, q) => p - q)[25];
-        }""")
-        print(f"\n{kind}: one update, median of 50 in headless Chromium: {ms:.2f} ms")
-        TIMINGS.parent.mkdir(parents=True, exist_ok=True)
-        report = json.loads(TIMINGS.read_text()) if TIMINGS.is_file() else {}
-        report[kind] = {"page": PAGES[kind], "median_update_ms": round(ms, 3), "repeats": 50}
-        TIMINGS.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
-        assert ms > 0
-        rec.check_clean()
-    finally:
-        rec.close()
+def test_roles_labels_screenshot_and_update_time(opened, kind):
+    rec = opened(kind)
+    page = rec.page
+    group = page.get_by_role("group", name=LABELS[kind])
+    assert group.count() == 1
+    unlabelled = rec.root.evaluate("""root => Array.from(root.querySelectorAll(
+        'input, select, canvas')).filter(e => !(e.labels && e.labels.length)
+        && !e.getAttribute('aria-label')).map(e => e.outerHTML.slice(0, 80))""")
+    assert unlabelled == []
+    assert rec.root.get_by_role("img").count() >= 2
+    assert rec.root.locator("[aria-live]").count() >= 1 or kind == "shift"
+    if kind == "shift":
+        assert rec.root.get_by_role("table").count() == 1
+    rec.shoot("1280px")
+    ms = page.evaluate("""() => {
+        const w = cnnbookWidgets.list[0], times = [];
+        for (let i = 0; i < 50; i++) {
+            const t = performance.now(); w.update(); times.push(performance.now() - t);
+        }
+        return times.sort((p, q) => p - q)[25];
+    }""")
+    print(f"\n{kind}: one update, median of 50 in headless Chromium: {ms:.2f} ms")
+    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
+    report = json.loads(TIMINGS.read_text()) if TIMINGS.is_file() else {}
+    report[kind] = {"page": PAGES[kind], "median_update_ms": round(ms, 3), "repeats": 50}
+    TIMINGS.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    assert ms > 0
+    rec.check_clean()
