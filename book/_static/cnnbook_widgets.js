@@ -383,7 +383,8 @@
   };
 
   GeometryWidget.prototype.draw = function () {
-    var st = this.state, n = st.n, p = st.p, k = st.k, total = n + 2 * p, cell = 16;
+    var st = this.state, n = st.n, p = st.p, k = st.k, total = n + 2 * p;
+    var cell = Math.max(16, Math.ceil(288 / total)), inset = Math.round(cell / 5);  // crisp at any size
     var r = this.selected[0], c = this.selected[1], taps = [];
     if (st.out) {
       for (var a = 0; a < k; a++) {
@@ -399,17 +400,19 @@
         ctx.fillStyle = inside ? "#ffffff" : "#e0e0e0";
         ctx.fillRect(x * cell, y * cell, cell, cell);
         if (!inside) {  // hatching: padding
-          ctx.strokeStyle = "#a0a0a0"; ctx.lineWidth = 1; ctx.beginPath();
+          ctx.strokeStyle = "#a0a0a0"; ctx.lineWidth = Math.max(1, cell / 16); ctx.beginPath();
           ctx.moveTo(x * cell, (y + 1) * cell); ctx.lineTo((x + 1) * cell, y * cell); ctx.stroke();
         }
-        ctx.strokeStyle = "#888888"; ctx.strokeRect(x * cell + 0.5, y * cell + 0.5, cell - 1, cell - 1);
+        ctx.strokeStyle = "#888888"; ctx.lineWidth = Math.max(1, cell / 16);
+        ctx.strokeRect(x * cell + 0.5, y * cell + 0.5, cell - 1, cell - 1);
       }
     }
     ctx.fillStyle = "rgba(0, 114, 178, 0.75)";
     taps.forEach(function (t) {
-      ctx.fillRect((t[1] + p) * cell + 3, (t[0] + p) * cell + 3, cell - 6, cell - 6);
+      ctx.fillRect((t[1] + p) * cell + inset, (t[0] + p) * cell + inset, cell - 2 * inset, cell - 2 * inset);
     });
     var o = st.out || 1;
+    cell = Math.max(16, Math.ceil(288 / o));
     this.outCanvas.width = o * cell; this.outCanvas.height = o * cell;
     var octx = this.outCanvas.getContext("2d");
     octx.clearRect(0, 0, o * cell, o * cell);
@@ -417,7 +420,8 @@
       for (x = 0; x < o; x++) {
         octx.fillStyle = !st.out ? "#f0f0f0" : (y === r && x === c ? "#0072b2" : "#ffffff");
         octx.fillRect(x * cell, y * cell, cell, cell);
-        octx.strokeStyle = "#888888"; octx.strokeRect(x * cell + 0.5, y * cell + 0.5, cell - 1, cell - 1);
+        octx.strokeStyle = "#888888"; octx.lineWidth = Math.max(1, cell / 16);
+        octx.strokeRect(x * cell + 0.5, y * cell + 0.5, cell - 1, cell - 1);
       }
     }
     var inInput = taps.filter(function (t) { return t[0] >= 0 && t[0] < n && t[1] >= 0 && t[1] < n; });
