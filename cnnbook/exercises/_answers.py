@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,19 @@ def all_close(answer: Any, expected: Sequence[float], rel: float = 1e-3) -> bool
     if not isinstance(answer, Sequence) or isinstance(answer, str) or len(answer) != len(expected):
         return False
     return all(close(a, e, rel) for a, e in zip(answer, expected, strict=True))
+
+
+def wrong_names(names: Sequence[str], values: Sequence[Any], expected: Sequence[Any],
+                same: Callable[[Any, Any], bool] = operator.eq) -> list[str]:
+    """The names of the parts of an answer that are not ``same`` as expected, in order."""
+    return [name for name, v, e in zip(names, values, expected, strict=True) if not same(v, e)]
+
+
+def with_layer(spec: Architecture, layer: LayerSpec) -> Architecture:
+    """``spec`` with its layer labelled as ``layer`` replaced by ``layer``."""
+    label = getattr(layer, "label", None)
+    layers = tuple(layer if getattr(old, "label", None) == label else old for old in spec.layers)
+    return Architecture(spec.input_shape, layers)
 
 
 def layer_params(spec: Architecture, label: str) -> int:

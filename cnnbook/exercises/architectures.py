@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook.exercises._answers import convs_to_cover, ints, verdict
+from cnnbook.exercises._answers import convs_to_cover, ints, verdict, wrong_names
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import (
     Conv2dSpec,
@@ -41,9 +41,8 @@ def check_architectures_1(answer: Any) -> bool:
     if values is None:
         return verdict(False, "give four integers: (weights, macs, separable weights, "
                                "separable macs).")
-    wrong = [name for name, v, e in zip(("weights", "MACs", "separable weights",
-                                         "separable MACs"), values, expected, strict=True)
-             if v != e]
+    wrong = wrong_names(("weights", "MACs", "separable weights", "separable MACs"), values,
+                        expected)
     return verdict(not wrong, f"check the {', '.join(wrong)}: a convolution's MACs are its "
                                "weights times its output positions; depthwise is one 3x3 "
                                "filter per channel, pointwise a 1x1 convolution.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook.exercises._answers import ints, layer_params, verdict
+from cnnbook.exercises._answers import ints, layer_params, verdict, with_layer, wrong_names
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import Conv2dSpec
 from cnnbook.models.specs import Architecture, conv_block
@@ -28,12 +28,9 @@ def check_keras_example_1(answer: Any) -> bool:
     if values is None:
         return verdict(False, "give two integers: (conv2 parameters, Dense(128) parameters).")
     spec = get("post_keras").spec
-    layers = tuple(Conv2dSpec(32, 32, 3, label="conv2") if layer.label == "conv2" else layer
-                   for layer in spec.layers)
-    narrow = Architecture(spec.input_shape, layers)
+    narrow = with_layer(spec, Conv2dSpec(32, 32, 3, label="conv2"))
     expected = (layer_params(narrow, "conv2"), layer_params(narrow, "fc1"))
-    wrong = [name for name, v, e in zip(("conv2", "Dense(128)"), values, expected, strict=True)
-             if v != e]
+    wrong = wrong_names(("conv2", "Dense(128)"), values, expected)
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: each conv2 filter still "
                                "reads all of conv1's channels; the map after the second "
                                "pooling keeps its size but has fewer channels.")
@@ -73,8 +70,7 @@ def check_keras_example_3(answer: Any) -> bool:
     if values is None:
         return verdict(False, "give two integers: (Keras model MACs, TensorFlow model MACs).")
     expected = (get("post_keras").count_macs(), get("post_tensorflow").count_macs())
-    wrong = [name for name, v, e in zip(("Keras model", "TensorFlow model"), values, expected,
-                                        strict=True) if v != e]
+    wrong = wrong_names(("Keras model", "TensorFlow model"), values, expected)
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: add up every layer; a "
                                "convolution does its weights (no biases) once per output "
                                "position, a dense layer each weight once.")

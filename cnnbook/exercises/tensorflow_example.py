@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnnbook.exercises._answers import ints, layer_params, verdict
+from cnnbook.exercises._answers import ints, layer_params, verdict, with_layer, wrong_names
 from cnnbook.models.catalogue import get
 from cnnbook.models.layers import Conv2dSpec
 from cnnbook.models.shapes import count_macs
@@ -27,8 +27,7 @@ def check_tensorflow_example_1(answer: Any) -> bool:
         return verdict(False, "give two integers: (conv1 parameters, dense parameters).")
     spec = get("post_tensorflow").spec_for(in_channels=3, input_size=32)
     expected = (layer_params(spec, "conv1"), layer_params(spec, "fc1"))
-    wrong = [name for name, v, e in zip(("conv1", "dense"), values, expected, strict=True)
-             if v != e]
+    wrong = wrong_names(("conv1", "dense"), values, expected)
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: each filter now has a "
                                "3x3 window on every colour channel, and the pooled map the "
                                "dense layer reads is larger.")
@@ -37,9 +36,7 @@ def check_tensorflow_example_1(answer: Any) -> bool:
 def _five_by_five() -> Architecture:
     """The post's TensorFlow model with 5x5 instead of 3x3 filters."""
     spec = get("post_tensorflow").spec
-    layers = tuple(Conv2dSpec(1, 32, 5, label="conv1") if layer.label == "conv1" else layer
-                   for layer in spec.layers)
-    return Architecture(spec.input_shape, layers)
+    return with_layer(spec, Conv2dSpec(1, 32, 5, label="conv1"))
 
 
 def check_tensorflow_example_2(answer: Any) -> bool:
@@ -68,8 +65,7 @@ def check_tensorflow_example_3(answer: Any) -> bool:
     layers = list(spec.layers)
     conv = count_macs(layers[:1], spec.input_shape)
     expected = (conv, count_macs(layers, spec.input_shape) - conv)
-    wrong = [name for name, v, e in zip(("convolution", "dense layer"), values, expected,
-                                        strict=True) if v != e]
+    wrong = wrong_names(("convolution", "dense layer"), values, expected)
     return verdict(not wrong, f"check the {' and the '.join(wrong)}: a convolution does its "
                                "weights (no biases) once per output position; a dense layer "
                                "uses each weight once.")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.exercises._answers import close, ints, verdict
+from cnnbook.exercises._answers import close, ints, verdict, wrong_names
 from cnnbook.ops.losses import cross_entropy, one_hot
 
 __all__ = [
@@ -49,8 +49,7 @@ def check_training_well_1(answer: Any) -> bool:
     if len(values) != 3:
         return verdict(False, "give three numbers: (first, middle, last).")
     expected = [one_cycle_lr(step, max_lr=0.2, total_steps=1000) for step in (0, 649, 999)]
-    wrong = [name for name, v, e in zip(("first", "middle", "last"), values, expected,
-                                        strict=True) if not close(v, e)]
+    wrong = wrong_names(("first", "middle", "last"), values, expected, close)
     return verdict(not wrong, f"check the {', '.join(wrong)}: OneCycleLR starts at max_lr / "
                                "div_factor and ends final_div_factor times lower than that; "
                                "halfway down a cosine is halfway between its ends.")
