@@ -3,8 +3,9 @@
 =====================  =========================================================================
 Variable               Meaning
 =====================  =========================================================================
-``CNNBOOK_PROFILE``    ``full`` (default) or ``quick``. ``full`` trains with the post's epochs on
-                       the training images the source holds, class-balanced and capped at
+``CNNBOOK_PROFILE``    ``full`` (default) or ``quick``. ``full`` trains with each chapter's full
+                       epochs (the post's, for the post's models) on the training images the
+                       source holds, class-balanced and capped at
                        ``FULL_TRAIN_LIMIT`` per dataset so that the published build, which reads
                        the canonical files, fits its time budget; ``quick`` trains on small,
                        per-class balanced subsets for a few epochs, so the whole test suite fits a
@@ -82,12 +83,13 @@ class Profile:
     def describe(self) -> str:
         """One line for a chapter's header; the chapter's data line gives the actual sizes."""
         if not self.quick:
-            return (f"profile: full (the post's epochs; training sets of up to "
+            return (f"profile: full (the chapter's full epochs; training sets of up to "
                     f"{self.train_limit:,} class-balanced images unless the data line says "
                     f"otherwise)" if self.train_limit else
-                    "profile: full (all the training data the source holds, the post's epochs)")
+                    "profile: full (all the training data the source holds, the chapter's full "
+                    "epochs)")
         return (f"profile: quick (class-balanced subsets, few epochs); "
-                f"{PROFILE_VAR}=full for more data and the post's epochs")
+                f"{PROFILE_VAR}=full for more data and the chapter's full epochs")
 
 
 # The full profile's cap on training images per dataset: every image of the offline copies this
